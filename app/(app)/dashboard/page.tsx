@@ -1,0 +1,14 @@
+import type { Metadata } from "next";
+import { requireUser } from "@/lib/dal";
+
+export const metadata: Metadata = { title: "Dashboard" };
+
+export default async function DashboardPage() {
+  const user = await requireUser("/dashboard");
+  return (
+    <>
+      <h1>Welcome {user.username}!</h1>
+      <p>You are signed in.</p>
+    </>
+  );
+}

@@ -1,0 +1,13 @@
+import { db } from "@/lib/db";
+
+/** For load balancers and uptime checks: is the database answering? */
+export async function GET(): Promise<Response> {
+  const headers = { "Cache-Control": "no-store" };
+  try {
+    await db.$queryRaw`SELECT 1`;
+    return Response.json({ status: "ok" }, { headers });
+  } catch (error) {
+    console.error("keycard: health check failed:", error instanceof Error ? error.message : error);
+    return Response.json({ status: "unavailable" }, { status: 503, headers });
+  }
+}

@@ -1,0 +1,15 @@
+import { ConfigError, getSessionConfig } from "./env";
+
+/**
+ * A server with a bad configuration must not come up at all, rather than answer
+ * every request with an error. Node runtime only (see instrumentation.ts).
+ */
+export function exitOnBadConfig(): void {
+  try {
+    getSessionConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}

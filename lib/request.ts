@@ -1,0 +1,64 @@
+// Helpers for route handlers that take input from any client, hostile ones included.
+
+export const MAX_BODY_BYTES = 4 * 1024;
+
+/**
+ * A browser names the page that sent a request in `Origin`. When that is another
+ * site, the request is forged (CSRF) whatever cookies it carries. Requests
+ * without `Origin` come from non-browser clients (curl, scripts) and are allowed.
+ * The comparison is with the Host the request was sent to, as Next.js does for
+ * server actions, so it holds behind a proxy that preserves Host.
+ */
+export function isCrossSiteRequest(request: Request): boolean {
+  const origin = request.headers.get("origin");
+  if (origin === null) return request.headers.get("sec-fetch-site") === "cross-site";
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  try {
+    return new URL(origin).host !== host;
+  } catch {
+    return true; // "null" (sandboxed frames, some redirects) and garbage.
+  }
+}
+
+export type BodyResult =
+  | { ok: true; value: unknown }
+  | { ok: false; status: 400 | 413 | 415; error: string };
+
+/** Reads a JSON or form-urlencoded body of at most MAX_BODY_BYTES. */
+export async function readBody(request: Request): Promise<BodyResult> {
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (type !== "application/json" && type !== "application/x-www-form-urlencoded") {
+    return { ok: false, status: 415, error: "Send application/json or application/x-www-form-urlencoded." };
+  }
+  const text = await readTextWithLimit(request, MAX_BODY_BYTES);
+  if (text === null) return { ok: false, status: 413, error: "Request body too large." };
+  if (type === "application/x-www-form-urlencoded") {
+    return { ok: true, value: Object.fromEntries(new URLSearchParams(text)) };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, status: 400, error: "Malformed JSON." };
+  }
+}
+
+/** The body as text, or null once it passes `limit` bytes (without buffering the rest). */
+async function readTextWithLimit(request: Request, limit: number): Promise<string | null> {
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > limit) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}

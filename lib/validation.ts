@@ -1,0 +1,52 @@
+// Input shapes shared by the server actions, the JSON API and the CLI.
+import { z } from "zod";
+import { MAX_PASSWORD_BYTES, isPasswordTooLong } from "./password";
+
+export const USERNAME_MIN_LENGTH = 3;
+export const USERNAME_MAX_LENGTH = 32;
+const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+
+/**
+ * Usernames are stored normalised: Unicode NFKC, trimmed, lower-case. That makes
+ * "Alice", " alice" and "ａｌｉｃｅ" one account, and uniqueness case-insensitive.
+ */
+export function normalizeUsername(raw: string): string {
+  return raw.normalize("NFKC").trim().toLowerCase();
+}
+
+/** Returns a one-sentence reason, or null when the (normalised) username is acceptable. */
+export function checkUsername(username: string): string | null {
+  if (username.length < USERNAME_MIN_LENGTH || username.length > USERNAME_MAX_LENGTH) {
+    return `Username must be ${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} characters.`;
+  }
+  if (!USERNAME_PATTERN.test(username)) {
+    return "Username may contain only letters, digits, dots, dashes and underscores, and must start with a letter or digit.";
+  }
+  return null;
+}
+
+/**
+ * Sign-in input. Deliberately loose about the username's format: an unknown or
+ * malformed name is just a failed sign-in, indistinguishable from a wrong password.
+ */
+export const credentialsSchema = z.object(
+  {
+  username: z
+    .string({ error: (issue) => (issue.input === undefined ? "username is required." : "username must be a string.") })
+    .max(256, "username is too long.")
+    .transform(normalizeUsername)
+    .refine((value) => value !== "", "Enter your username."),
+  password: z
+    .string({ error: (issue) => (issue.input === undefined ? "password is required." : "password must be a string.") })
+    .min(1, "Enter your password.")
+    .refine((value) => !isPasswordTooLong(value), `Password must be at most ${MAX_PASSWORD_BYTES} bytes.`),
+  },
+  { error: "Expected an object with username and password." },
+);
+
+export type Credentials = z.infer<typeof credentialsSchema>;
+
+/** The first problem zod found, as one short sentence for a person or an API client. */
+export function firstIssue(error: z.ZodError): string {
+  return error.issues[0]?.message ?? "Invalid input.";
+}

@@ -1,0 +1,9 @@
+// Configuration for the Prisma CLI (generate, and migrate on connected machines).
+// The app itself does not read this file: lib/env.ts resolves DATABASE_URL the same way.
+import { defineConfig } from "prisma/config";
+
+export default defineConfig({
+  schema: "prisma/schema.prisma",
+  migrations: { path: "prisma/migrations" },
+  datasource: { url: process.env.DATABASE_URL ?? "file:./data/keycard.db" },
+});

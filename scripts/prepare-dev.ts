@@ -1,0 +1,33 @@
+// Runs before `npm run dev`: zero-configuration development. Creates a session
+// secret in .env.local once, applies migrations, and adds the demo user.
+import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { exitOnError, migrateDatabase } from "./migrate";
+
+const ENV_FILE = ".env.local";
+const DEMO_USER = { username: "user1", password: "password123" };
+
+function ensureDevSecret(): void {
+  const current = existsSync(ENV_FILE) ? readFileSync(ENV_FILE, "utf8") : "";
+  if (/^KEYCARD_DEV_SESSION_SECRET=/m.test(current)) return;
+  // A name of its own, so production (which reads only SESSION_SECRET) never uses it.
+  const line = `KEYCARD_DEV_SESSION_SECRET=${randomBytes(32).toString("base64url")}\n`;
+  appendFileSync(ENV_FILE, `${current && !current.endsWith("\n") ? "\n" : ""}# Development only; ignored when NODE_ENV=production.\n${line}`, { mode: 0o600 });
+  console.log(`keycard: wrote a development session secret to ${ENV_FILE}`);
+}
+
+async function ensureDemoUser(): Promise<void> {
+  // Imported late: lib/users opens the database, which must be migrated first.
+  const { findUserWithHash, createUser } = await import("../lib/users");
+  if (await findUserWithHash(DEMO_USER.username)) return;
+  await createUser(DEMO_USER.username, DEMO_USER.password);
+  console.log(`keycard: created the demo user ${DEMO_USER.username} / ${DEMO_USER.password} (development only)`);
+}
+
+exitOnError(async () => {
+  if (process.env.NODE_ENV === "production") throw new Error("Keycard: prepare-dev is for development only.");
+  ensureDevSecret();
+  migrateDatabase();
+  await ensureDemoUser();
+  process.exit(0);
+});

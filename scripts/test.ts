@@ -1,0 +1,69 @@
+// `npm test`: every test there is. Unit tests (vitest), then the production
+// build, then Playwright end to end against it in a real Chromium. Ends with one
+// line, "N passed, N failed", totalled over both runners.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { findChromium } from "./find-chromium";
+
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+
+const browser = findChromium(env);
+if ("error" in browser) {
+  console.error(browser.error);
+  process.exit(1);
+}
+console.log(`Using ${browser.source}: ${browser.path}`);
+
+rmSync("reports", { recursive: true, force: true });
+mkdirSync("reports");
+
+function run(command: string, args: string[]): number {
+  console.log(`\n$ ${command} ${args.join(" ")}`);
+  return spawnSync(command, args, { stdio: "inherit", env }).status ?? 1;
+}
+
+const unitStatus = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=reports/vitest.json"]);
+const buildStatus = run("npx", ["next", "build"]);
+const e2eStatus = buildStatus === 0 ? run("npx", ["playwright", "test"]) : 1;
+
+const unit = countVitest("reports/vitest.json");
+const e2e = countPlaywright("reports/playwright.json");
+const passed = unit.passed + e2e.passed;
+const failed = unit.failed + e2e.failed + (buildStatus === 0 ? 0 : 1);
+const skipped = unit.skipped + e2e.skipped;
+
+console.log(`\nunit: ${unit.passed} passed, ${unit.failed} failed; e2e: ${e2e.passed} passed, ${e2e.failed} failed${buildStatus === 0 ? "" : "; the build failed"}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(unitStatus === 0 && buildStatus === 0 && e2eStatus === 0 && failed === 0 && passed > 0 ? 0 : 1);
+
+type Counts = { passed: number; failed: number; skipped: number };
+
+function readJson<T>(file: string): T | null {
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as T) : null;
+}
+
+type VitestReport = { success: boolean; numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+
+function countVitest(file: string): Counts {
+  const report = readJson<VitestReport>(file);
+  if (!report) return { passed: 0, failed: 1, skipped: 0 };
+  return {
+    passed: report.numPassedTests,
+    failed: report.numFailedTests + (report.success || report.numFailedTests > 0 ? 0 : 1),
+    skipped: report.numPendingTests + report.numTodoTests,
+  };
+}
+
+type PlaywrightReport = {
+  stats?: { expected?: number; unexpected?: number; flaky?: number; skipped?: number };
+  errors?: unknown[];
+};
+
+function countPlaywright(file: string): Counts {
+  const report = readJson<PlaywrightReport>(file);
+  if (!report) return { passed: 0, failed: 1, skipped: 0 };
+  const { expected = 0, unexpected = 0, flaky = 0, skipped = 0 } = report.stats ?? {};
+  // A run that failed outside any test (global setup, web server) still fails.
+  const outside = report.errors?.length ?? 0;
+  return { passed: expected + flaky, failed: unexpected + outside, skipped };
+}
