@@ -1,0 +1,63 @@
+// Guards the migration history: the committed prisma/migrations must build
+// exactly the database schema.prisma describes. Uses the engine's WebAssembly
+// build (scripts/schema-diff.ts), so it runs offline.
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+import { describe, expect, it } from "vitest";
+
+import { toMigrationName } from "./new-migration";
+import { DEFAULT_SCHEMA_PATH, diffMigrationsToSchema, EMPTY_MIGRATION_SCRIPT, isEmptyDiff } from "./schema-diff";
+
+describe("prisma/migrations vs schema.prisma", () => {
+  it("are in sync", async () => {
+    const sql = await diffMigrationsToSchema();
+    expect(
+      sql,
+      "schema.prisma has changes no migration covers: run `npm run db:new-migration -- <name>` and commit the result",
+    ).toBe("");
+    expect(isEmptyDiff(sql)).toBe(true);
+  });
+
+  it("reports a schema change that has no migration", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "keycard-schema-diff-"));
+    try {
+      const schema = await readFile(DEFAULT_SCHEMA_PATH, "utf8");
+      expect(schema).toMatch(/^model User \{$/m);
+      const changed =
+        schema.replace(/^model User \{$/m, "model User {\n  nickname String?") +
+        "\nmodel AuditEvent {\n  id   Int    @id @default(autoincrement())\n  kind String\n}\n";
+      const schemaPath = path.join(dir, "schema.prisma");
+      await writeFile(schemaPath, changed);
+
+      const sql = await diffMigrationsToSchema({ schemaPath });
+
+      expect(isEmptyDiff(sql)).toBe(false);
+      expect(sql).toContain('ALTER TABLE "User" ADD COLUMN "nickname" TEXT;');
+      expect(sql).toContain('CREATE TABLE "AuditEvent" (');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("treats the engine's empty-migration comment as empty", () => {
+    expect(isEmptyDiff(EMPTY_MIGRATION_SCRIPT)).toBe(true);
+    expect(isEmptyDiff("")).toBe(true);
+    expect(isEmptyDiff('DROP TABLE "User";\n')).toBe(false);
+  });
+});
+
+describe("new migration names", () => {
+  it("are folded to snake_case like `prisma migrate dev --name`", () => {
+    expect(toMigrationName("add_user_email")).toBe("add_user_email");
+    expect(toMigrationName("addUserEmail")).toBe("add_user_email");
+    expect(toMigrationName("Add-Notes--table_")).toBe("add_notes_table");
+  });
+
+  it("reject anything but letters, digits, underscores and dashes", () => {
+    for (const bad of ["", "add email", "drop;table", "ünïcode", "___"]) {
+      expect(() => toMigrationName(bad)).toThrow(/Invalid migration name/);
+    }
+  });
+});
