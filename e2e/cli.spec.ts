@@ -1,0 +1,90 @@
+// The operator CLI (`npm run users`) against the database the live server uses:
+// what an operator does there must take effect on the site at once.
+import { randomBytes } from "node:crypto";
+import { expect, expectSentToSignIn, runUsersCli, test, withSession, type CliResult } from "./fixtures";
+
+function newName(): string {
+  return `cli-${randomBytes(5).toString("hex")}`;
+}
+
+function newPassword(): string {
+  return `Correct-Horse-${randomBytes(6).toString("hex")}`;
+}
+
+function expectSuccess(result: CliResult): void {
+  expect(result.status, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toBe(0);
+}
+
+function expectFailure(result: CliResult, message: string | RegExp): void {
+  expect(result.status, `stdout: ${result.stdout}`).not.toBe(0);
+  expect(result.status).not.toBeNull();
+  expect(result.stderr).toMatch(message);
+}
+
+test.describe("npm run users", () => {
+  test("add --password-stdin creates a user who can then sign in", async ({ request }) => {
+    const username = newName();
+    const password = newPassword();
+    expectSuccess(runUsersCli(["add", username, "--password-stdin"], `${password}\n`));
+
+    const response = await request.post("/api/session", { data: { username, password } });
+    expect(response.status()).toBe(200);
+    expect(await response.json()).toEqual({ user: { username } });
+  });
+
+  test("add refuses a name already taken, whatever its case", () => {
+    const username = newName();
+    expectSuccess(runUsersCli(["add", username, "--password-stdin"], `${newPassword()}\n`));
+    expectFailure(runUsersCli(["add", username.toUpperCase(), "--password-stdin"], `${newPassword()}\n`), /taken/);
+  });
+
+  const POLICY: Array<{ rule: string; password: (username: string) => string; message: RegExp }> = [
+    { rule: "shorter than 12 characters", password: () => "short-pw-1", message: /at least 12 characters/ },
+    // 40 characters but 80 bytes: bcrypt would silently drop the tail.
+    { rule: "over 72 bytes", password: () => "é".repeat(40), message: /72 bytes/ },
+    { rule: "containing the username", password: (username) => `My-${username.toUpperCase()}-pass`, message: /must not contain the username/ },
+  ];
+  for (const { rule, password, message } of POLICY) {
+    test(`add refuses a password ${rule}, and creates nobody`, async ({ request }) => {
+      const username = newName();
+      const chosen = password(username);
+      expectFailure(runUsersCli(["add", username, "--password-stdin"], `${chosen}\n`), message);
+      const response = await request.post("/api/session", { data: { username, password: chosen } });
+      expect(response.status()).not.toBe(200);
+    });
+  }
+
+  test("list shows a user that was added", () => {
+    const username = newName();
+    expectSuccess(runUsersCli(["add", username, "--password-stdin"], `${newPassword()}\n`));
+    const list = runUsersCli(["list"]);
+    expectSuccess(list);
+    expect(list.stdout.split("\n").some((line) => line.split("\t")[0] === username)).toBe(true);
+  });
+
+  test("passwd replaces the password: the old one fails, the new one works", async ({ request, user }) => {
+    const replacement = newPassword();
+    expectSuccess(runUsersCli(["passwd", user.username, "--password-stdin"], `${replacement}\n`));
+
+    const old = await request.post("/api/session", { data: { username: user.username, password: user.password } });
+    expect(old.status()).toBe(401);
+    const fresh = await request.post("/api/session", { data: { username: user.username, password: replacement } });
+    expect(fresh.status()).toBe(200);
+  });
+
+  // A removed account must lose access now, not when its cookie expires in a week.
+  test("remove ends the user's live session at once", async ({ request, user, signInThroughApi }) => {
+    const seal = await signInThroughApi(user);
+    expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(200);
+
+    expectSuccess(runUsersCli(["remove", user.username]));
+
+    expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(401);
+    const dashboard = await request.get("/dashboard", { maxRedirects: 0, headers: withSession(seal) });
+    await expectSentToSignIn(dashboard, "/dashboard", "Welcome");
+  });
+
+  test("remove of an unknown user fails with a message", () => {
+    expectFailure(runUsersCli(["remove", newName()]), /No user named/);
+  });
+});
