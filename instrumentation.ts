@@ -1,8 +1,10 @@
 // Runs once when the server starts (Node runtime only; middleware's edge
-// runtime checks nothing here).
+// runtime needs neither).
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { exitOnBadConfig } = await import("./lib/boot-check");
     exitOnBadConfig();
+    const { installPeerAddressHeader } = await import("./lib/peer-address");
+    installPeerAddressHeader();
   }
 }

@@ -47,6 +47,10 @@ export default defineConfig({
       DATABASE_URL: `file:${process.env.E2E_DATABASE_PATH}`,
       BCRYPT_COST: "10",
       NEXT_TELEMETRY_DISABLED: "1",
+      // Every request comes from 127.0.0.1, so per-address throttles would leak from
+      // test to test. Trusting one proxy lets each test be its own client address
+      // through X-Forwarded-For (the `extraHTTPHeaders` fixture in e2e/fixtures.ts).
+      TRUST_PROXY: "1",
     },
   },
 });

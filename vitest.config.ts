@@ -13,8 +13,14 @@ export default defineConfig({
   test: {
     include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"],
     environment: "node",
-    // bcrypt at the minimum cost keeps password tests quick.
-    env: { BCRYPT_COST: "10" },
+    // Each test file gets its own migrated SQLite database (lib/test-setup.ts).
+    setupFiles: ["lib/test-setup.ts"],
+    env: {
+      // bcrypt at the minimum cost keeps password tests quick.
+      BCRYPT_COST: "10",
+      // lib/session.ts reads its timeouts from the session config, which needs a secret.
+      SESSION_SECRET: "vitest-only-session-secret-not-for-any-server",
+    },
     testTimeout: 30_000,
   },
 });

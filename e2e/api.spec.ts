@@ -15,7 +15,7 @@ async function answer(response: APIResponse): Promise<{ status: number; body: un
 }
 
 test.describe("POST /api/session", () => {
-  test("right credentials as JSON: 200, the user, and a locked-down session cookie", async ({ request, user }) => {
+  test("right credentials as JSON: 200, the user, and a locked-down cookie that ends with the browser", async ({ request, user }) => {
     const response = await request.post("/api/session", { data: { username: user.username, password: user.password } });
     expect(await answer(response)).toMatchObject({ status: 200, body: { user: { username: user.username } } });
 
@@ -27,9 +27,20 @@ test.describe("POST /api/session", () => {
     expect(attributes.get("samesite")?.toLowerCase()).toBe("lax");
     expect(attributes.get("path")).toBe("/");
     expect(attributes.has("domain"), "a __Host- cookie must be host-only").toBe(false);
+    // Without "remember", a browser session: no Max-Age or Expires.
+    expect(attributes.has("max-age")).toBe(false);
+    expect(attributes.has("expires")).toBe(false);
+  });
+
+  test('"remember": true gets a cookie that lasts about 7 days', async ({ request, user }) => {
+    const response = await request.post("/api/session", { data: { username: user.username, password: user.password, remember: true } });
+    expect(await answer(response)).toMatchObject({ status: 200, body: { user: { username: user.username } } });
+    const attributes = sessionSetCookie(response)?.attributes ?? new Map<string, string>();
     const maxAge = Number(attributes.get("max-age"));
     expect(maxAge).toBeGreaterThan(SEVEN_DAYS - 3600);
     expect(maxAge).toBeLessThanOrEqual(SEVEN_DAYS);
+    const expires = Date.parse(attributes.get("expires") ?? "");
+    expect((expires - Date.now()) / 1000).toBeGreaterThan(SEVEN_DAYS - 3600);
   });
 
   test("right credentials as a urlencoded form: 200", async ({ request, user }) => {

@@ -1,11 +1,16 @@
 // What an attacker without valid credentials can try, and what they get back.
 import type { APIRequestContext, APIResponse, Page } from "@playwright/test";
+import { sealData } from "iron-session";
+import { randomBytes } from "node:crypto";
 import {
   SESSION_COOKIE,
+  createUser,
   expect,
   expectNoLeak,
   expectSentToSignIn,
+  insertSession,
   sealSession,
+  sessionSecret,
   sessionSetCookie,
   signInThroughForm,
   test,
@@ -17,6 +22,7 @@ import {
 const PROTECTED_PAGES = [
   { path: "/dashboard", secret: "Welcome" },
   { path: "/protected", secret: "This is a protected area." },
+  { path: "/account", secret: "Active sessions" },
 ];
 
 test.describe("middleware bypass (CVE-2025-29927)", () => {
@@ -62,19 +68,41 @@ test.describe("forged or damaged session cookies", () => {
     });
   }
 
-  test("a seal made with the server's secret for a real user is accepted (control)", async ({ request, user }) => {
-    const seal = await sealSession({ userId: userIdOf(user.username), username: user.username }, { ttlSeconds: 3600 });
+  test("a seal made with the server's secret for a live session is accepted (control)", async ({ request, user }) => {
+    const uid = userIdOf(user.username);
+    const seal = await sealSession({ sid: insertSession(uid), uid }, { ttlSeconds: 3600 });
     const response = await request.get("/api/session", { headers: withSession(seal) });
     expect(response.status()).toBe(200);
     expect(await response.json()).toEqual({ user: { username: user.username } });
   });
 
-  test("an expired seal is signed out", async ({ request, user }) => {
+  // The seal is genuine (made with the server's secret), but the database has no
+  // such session: what a leaked secret alone, or a made-up token, gets an attacker.
+  test("a valid seal for an unknown session token is signed out", async ({ request, user }) => {
+    const seal = await sealSession({ sid: randomBytes(16).toString("base64url"), uid: userIdOf(user.username) }, { ttlSeconds: 3600 });
+    expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(401);
+    for (const { path, secret } of PROTECTED_PAGES) {
+      const response = await request.get(path, { maxRedirects: 0, headers: withSession(seal) });
+      await expectSentToSignIn(response, path, secret);
+    }
+  });
+
+  test("another user's live session token sealed with my user id is signed out", async ({ request, user }) => {
+    const victim = createUser("victim");
+    const token = insertSession(userIdOf(victim.username));
+    // Control: the token is live for its owner.
+    const owners = await sealSession({ sid: token, uid: userIdOf(victim.username) }, { ttlSeconds: 3600 });
+    expect((await request.get("/api/session", { headers: withSession(owners) })).status()).toBe(200);
+
+    const swapped = await sealSession({ sid: token, uid: userIdOf(user.username) }, { ttlSeconds: 3600 });
+    expect((await request.get("/api/session", { headers: withSession(swapped) })).status()).toBe(401);
+  });
+
+  test("an expired seal is signed out, though its session is live", async ({ request, user }) => {
+    const uid = userIdOf(user.username);
+    const sid = insertSession(uid);
     const twoHoursAgo = Date.now() - 2 * 60 * 60 * 1000;
-    const seal = await sealSession(
-      { userId: userIdOf(user.username), username: user.username },
-      { ttlSeconds: 60, sealedAt: twoHoursAgo },
-    );
+    const seal = await sealSession({ sid, uid }, { ttlSeconds: 60, sealedAt: twoHoursAgo });
     const page = await request.get("/dashboard", { maxRedirects: 0, headers: withSession(seal) });
     await expectSentToSignIn(page, "/dashboard", "Welcome");
     expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(401);
@@ -82,12 +110,17 @@ test.describe("forged or damaged session cookies", () => {
 
   // Middleware trusts any valid seal; only the DAL's database check stops this one.
   test("a valid seal for a user who does not exist is signed out", async ({ request }) => {
-    const seal = await sealSession({ userId: 2_000_000_000, username: "ghost" }, { ttlSeconds: 3600 });
+    const seal = await sealSession({ sid: randomBytes(16).toString("base64url"), uid: 2_000_000_000 }, { ttlSeconds: 3600 });
     expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(401);
     for (const { path, secret } of PROTECTED_PAGES) {
       const response = await request.get(path, { maxRedirects: 0, headers: withSession(seal) });
       await expectSentToSignIn(response, path, secret);
     }
+  });
+
+  test("a seal in the old shape ({ userId, username }) is signed out", async ({ request, user }) => {
+    const seal = await sealData({ userId: userIdOf(user.username), username: user.username }, { password: sessionSecret(), ttl: 3600 });
+    expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(401);
   });
 });
 
@@ -125,8 +158,8 @@ test.describe("sign-in server action from another origin", () => {
 
   async function expectRefused(replay: (origin: string) => Promise<APIResponse>, page: Page) {
     const forged = await replay("https://evil.example");
-    test.info().annotations.push({ type: "cross-origin server action status", description: String(forged.status()) });
-    expect(forged.status()).toBeGreaterThanOrEqual(400);
+    // middleware.ts refuses it before Next.js runs the action.
+    expect(forged.status()).toBe(403);
     expect(sessionSetCookie(forged), `${SESSION_COOKIE} set for a forged origin`).toBeUndefined();
     expectNoLeak(await forged.text());
 

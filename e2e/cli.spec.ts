@@ -1,7 +1,7 @@
 // The operator CLI (`npm run users`) against the database the live server uses:
 // what an operator does there must take effect on the site at once.
 import { randomBytes } from "node:crypto";
-import { expect, expectSentToSignIn, runUsersCli, test, withSession, type CliResult } from "./fixtures";
+import { createUser, expect, expectSentToSignIn, runUsersCli, test, withSession, type CliResult } from "./fixtures";
 
 function newName(): string {
   return `cli-${randomBytes(5).toString("hex")}`;
@@ -43,6 +43,8 @@ test.describe("npm run users", () => {
     // 40 characters but 80 bytes: bcrypt would silently drop the tail.
     { rule: "over 72 bytes", password: () => "é".repeat(40), message: /72 bytes/ },
     { rule: "containing the username", password: (username) => `My-${username.toUpperCase()}-pass`, message: /must not contain the username/ },
+    // On the shipped list of common passwords (lib/data/common-passwords.txt), in any case.
+    { rule: "that is too common", password: () => "1QAZ2WSX3EDC", message: /too common/ },
   ];
   for (const { rule, password, message } of POLICY) {
     test(`add refuses a password ${rule}, and creates nobody`, async ({ request }) => {
@@ -70,6 +72,38 @@ test.describe("npm run users", () => {
     expect(old.status()).toBe(401);
     const fresh = await request.post("/api/session", { data: { username: user.username, password: replacement } });
     expect(fresh.status()).toBe(200);
+  });
+
+  // Whoever holds a session opened with the old password (a thief included) is out.
+  test("passwd signs the user out everywhere: a live cookie gets 401 at once", async ({ request, user, signInThroughApi }) => {
+    const seal = await signInThroughApi(user);
+    expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(200);
+
+    const result = runUsersCli(["passwd", user.username, "--password-stdin"], `${newPassword()}\n`);
+    expectSuccess(result);
+    expect(result.stdout).toContain("1 session(s) signed out");
+
+    expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(401);
+    await expectSentToSignIn(await request.get("/dashboard", { maxRedirects: 0, headers: withSession(seal) }), "/dashboard", "Welcome");
+  });
+
+  test("revoke signs the user out everywhere and leaves the password alone", async ({ request, user, signInThroughApi }) => {
+    const seals = [await signInThroughApi(user), await signInThroughApi(user, { remember: true })];
+    const other = await signInThroughApi(createUser("bystander"));
+
+    const result = runUsersCli(["revoke", user.username.toUpperCase()]);
+    expectSuccess(result);
+    expect(result.stdout).toContain(`Signed ${user.username} out everywhere (2 session(s) ended).`);
+
+    for (const seal of seals) expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(401);
+    // Nobody else is touched, and the user may sign in again with the same password.
+    expect((await request.get("/api/session", { headers: withSession(other) })).status()).toBe(200);
+    const again = await signInThroughApi(user);
+    expect((await request.get("/api/session", { headers: withSession(again) })).status()).toBe(200);
+  });
+
+  test("revoke of an unknown user fails with a message", () => {
+    expectFailure(runUsersCli(["revoke", newName()]), /No user named/);
   });
 
   // A removed account must lose access now, not when its cookie expires in a week.

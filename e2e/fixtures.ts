@@ -1,11 +1,12 @@
 // Shared test helpers: a fresh user per test, written straight into the
 // throwaway database the server under test uses (playwright.config.ts).
-import { test as base, expect, type APIResponse, type Page } from "@playwright/test";
+import { test as base, expect, type APIResponse, type BrowserContext, type Page } from "@playwright/test";
 import bcrypt from "bcryptjs";
 import Database from "better-sqlite3";
-import { sealData } from "iron-session";
+import { sealData, unsealData } from "iron-session";
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import path from "node:path";
 
 export type TestUser = { username: string; password: string };
 
@@ -18,57 +19,178 @@ export function databasePath(): string {
   return file;
 }
 
-function openDatabase(): Database.Database {
-  const db = new Database(databasePath());
+function openDatabase(file = databasePath()): Database.Database {
+  const db = new Database(file);
   db.pragma("busy_timeout = 5000");
   return db;
 }
 
-export function createUser(prefix = "user"): TestUser {
-  const username = `${prefix}-${randomBytes(5).toString("hex")}`;
-  const password = `pw-${randomBytes(9).toString("base64url")}`;
+/** Runs `work` on a connection to the server's database, closed afterwards. */
+function withDatabase<T>(work: (db: Database.Database) => T): T {
   const db = openDatabase();
   try {
-    db.prepare('INSERT INTO "User" (username, passwordHash, updatedAt) VALUES (?, ?, ?)').run(
-      username,
-      bcrypt.hashSync(password, 10),
-      new Date().toISOString(),
-    );
-  } finally {
-    db.close();
-  }
-  return { username, password };
-}
-
-export function userIdOf(username: string): number {
-  const db = openDatabase();
-  try {
-    const row = db.prepare('SELECT id FROM "User" WHERE username = ?').get(username) as { id: number } | undefined;
-    if (!row) throw new Error(`No user ${username} in the test database.`);
-    return row.id;
+    return work(db);
   } finally {
     db.close();
   }
 }
 
 /**
- * Seals session data exactly as the server does, with the server's secret
+ * A client address no other test uses, from the documentation ranges (RFC 5737;
+ * RFC 3849 once those run out). Only a header value: no traffic goes there.
+ * The server trusts one proxy (TRUST_PROXY=1 in playwright.config.ts), so it
+ * takes this as the client's address, and each test gets throttle counters of
+ * its own although every request really comes from 127.0.0.1. A counter in a
+ * file next to the test database keeps addresses unique across workers.
+ */
+export function newClientIp(): string {
+  const counter = openDatabase(path.join(path.dirname(databasePath()), "client-ips.db"));
+  try {
+    counter.exec("CREATE TABLE IF NOT EXISTS next_ip (n INTEGER NOT NULL)");
+    const n = counter.transaction(() => {
+      const row = counter.prepare("UPDATE next_ip SET n = n + 1 RETURNING n").get() as { n: number } | undefined;
+      if (row) return row.n;
+      counter.prepare("INSERT INTO next_ip (n) VALUES (0)").run();
+      return 0;
+    }).immediate();
+    const ranges = ["203.0.113", "198.51.100"];
+    const range = ranges[Math.floor(n / 254)];
+    return range ? `${range}.${(n % 254) + 1}` : `2001:db8::${n.toString(16)}`;
+  } finally {
+    counter.close();
+  }
+}
+
+export function createUser(prefix = "user"): TestUser {
+  const username = `${prefix}-${randomBytes(5).toString("hex")}`;
+  const password = `pw-${randomBytes(9).toString("base64url")}`;
+  withDatabase((db) =>
+    db
+      .prepare('INSERT INTO "User" (username, passwordHash, updatedAt) VALUES (?, ?, ?)')
+      .run(username, bcrypt.hashSync(password, 10), new Date().toISOString()),
+  );
+  return { username, password };
+}
+
+export function userIdOf(username: string): number {
+  const row = withDatabase(
+    (db) => db.prepare('SELECT id FROM "User" WHERE username = ?').get(username) as { id: number } | undefined,
+  );
+  if (!row) throw new Error(`No user ${username} in the test database.`);
+  return row.id;
+}
+
+export function userExists(username: string): boolean {
+  return withDatabase((db) => db.prepare('SELECT 1 FROM "User" WHERE username = ?').get(username) !== undefined);
+}
+
+/** The secret the server under test seals cookies with. */
+export function sessionSecret(): string {
+  const password = process.env.E2E_SESSION_SECRET;
+  if (!password) throw new Error("E2E_SESSION_SECRET is not set: run the tests through playwright.config.ts.");
+  return password;
+}
+
+/** What the server seals into the cookie: a random session token and the user id. */
+export type CookieData = { sid: string; uid: number };
+
+/**
+ * Seals cookie data exactly as the server does, with the server's secret
  * (the runner shares it through E2E_SESSION_SECRET). `sealedAt` moves the
  * clock iron-session reads, so an expired seal needs no waiting.
  */
 export async function sealSession(
-  data: { userId: number; username: string },
+  data: CookieData,
   { ttlSeconds, sealedAt }: { ttlSeconds: number; sealedAt?: number },
 ): Promise<string> {
-  const password = process.env.E2E_SESSION_SECRET;
-  if (!password) throw new Error("E2E_SESSION_SECRET is not set: run the tests through playwright.config.ts.");
   const realNow = Date.now;
   if (sealedAt !== undefined) Date.now = () => sealedAt;
   try {
-    return await sealData(data, { password, ttl: ttlSeconds });
+    return await sealData(data, { password: sessionSecret(), ttl: ttlSeconds });
   } finally {
     Date.now = realNow;
   }
+}
+
+/** The token and user id inside a cookie the server sealed. */
+export async function unsealSession(seal: string): Promise<CookieData> {
+  const data = await unsealData<Partial<CookieData>>(seal, { password: sessionSecret() });
+  if (typeof data.sid !== "string" || typeof data.uid !== "number") throw new Error("The cookie holds no session token.");
+  return { sid: data.sid, uid: data.uid };
+}
+
+/** The id of a token's "Session" row: the server stores only the token's SHA-256. */
+export function sessionIdOfToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** The id of the "Session" row behind a sealed cookie. */
+export async function sessionIdOf(seal: string): Promise<string> {
+  return sessionIdOfToken((await unsealSession(seal)).sid);
+}
+
+/** A "Session" row as stored: dates are ISO-8601 text, as Prisma's SQLite adapter writes them. */
+export type SessionRow = {
+  id: string;
+  userId: number;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  persistent: number;
+  ip: string | null;
+  userAgent: string | null;
+  revokedAt: string | null;
+};
+
+export function sessionRow(id: string): SessionRow {
+  const row = withDatabase((db) => db.prepare('SELECT * FROM "Session" WHERE id = ?').get(id) as SessionRow | undefined);
+  if (!row) throw new Error(`No session row ${id} in the test database.`);
+  return row;
+}
+
+/** Moves a session's clock: the way to test idle and absolute timeouts without waiting. */
+export function setSessionTimes(id: string, times: { lastSeenAt?: Date; expiresAt?: Date }): void {
+  withDatabase((db) => {
+    for (const [column, value] of Object.entries(times)) {
+      const { changes } = db.prepare(`UPDATE "Session" SET "${column}" = ? WHERE id = ?`).run(value.toISOString(), id);
+      if (changes !== 1) throw new Error(`No session row ${id} to update.`);
+    }
+  });
+}
+
+/**
+ * A session row written straight into the database, as if the user had signed
+ * in; returns its token (what the server seals into the cookie).
+ */
+export function insertSession(userId: number, { lifetimeSeconds = 3600 } = {}): string {
+  const token = randomBytes(16).toString("base64url");
+  const now = new Date();
+  withDatabase((db) =>
+    db
+      .prepare('INSERT INTO "Session" (id, userId, createdAt, lastSeenAt, expiresAt, persistent) VALUES (?, ?, ?, ?, ?, 0)')
+      .run(sessionIdOfToken(token), userId, now.toISOString(), now.toISOString(), new Date(now.getTime() + lifetimeSeconds * 1000).toISOString()),
+  );
+  return token;
+}
+
+export type ThrottleRow = { key: string; failures: number; blockedUntil: string | null; updatedAt: string };
+
+export function throttleRow(key: string): ThrottleRow | undefined {
+  return withDatabase((db) => db.prepare('SELECT * FROM "Throttle" WHERE key = ?').get(key) as ThrottleRow | undefined);
+}
+
+/** Lets a throttled key try again now, as if its wait were over. */
+export function endThrottleWait(key: string): void {
+  withDatabase((db) => {
+    const past = new Date(Date.now() - 1000).toISOString();
+    const { changes } = db.prepare('UPDATE "Throttle" SET blockedUntil = ? WHERE key = ?').run(past, key);
+    if (changes !== 1) throw new Error(`No throttle row ${key} to update.`);
+  });
+}
+
+/** Every row of the audit log, every column. */
+export function securityEvents(): Array<Record<string, unknown>> {
+  return withDatabase((db) => db.prepare('SELECT * FROM "SecurityEvent"').all() as Array<Record<string, unknown>>);
 }
 
 export type SetCookie = { name: string; value: string; attributes: Map<string, string> };
@@ -130,10 +252,27 @@ export async function expectSentToSignIn(response: APIResponse, returnTo: string
   expect(target.searchParams.get("next"), `Location: ${location}`).toBe(returnTo);
 }
 
-export async function signInThroughForm(page: Page, { username, password }: TestUser): Promise<void> {
+export async function signInThroughForm(
+  page: Page,
+  { username, password }: TestUser,
+  { remember = false }: { remember?: boolean } = {},
+): Promise<void> {
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
+  if (remember) await page.getByLabel("Keep me signed in").check();
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** The session cookie a browser context holds, if any. */
+export async function browserSessionCookie(context: BrowserContext) {
+  return (await context.cookies()).find((cookie) => cookie.name === SESSION_COOKIE);
+}
+
+/** The value of the session cookie a browser context holds; fails when there is none. */
+export async function browserSeal(context: BrowserContext): Promise<string> {
+  const cookie = await browserSessionCookie(context);
+  if (!cookie?.value) throw new Error(`The browser holds no ${SESSION_COOKIE} cookie.`);
+  return cookie.value;
 }
 
 export type CliResult = { status: number | null; stdout: string; stderr: string };
@@ -151,8 +290,10 @@ export function runUsersCli(args: string[], input?: string): CliResult {
 
 type Fixtures = {
   user: TestUser;
+  /** The client address the server sees for this test's browser and `request` (X-Forwarded-For). */
+  clientIp: string;
   /** Signs in through POST /api/session from a throwaway client; returns the cookie's value. */
-  signInThroughApi: (user: TestUser) => Promise<string>;
+  signInThroughApi: (user: TestUser, options?: { remember?: boolean }) => Promise<string>;
 };
 
 export const test = base.extend<Fixtures>({
@@ -160,12 +301,20 @@ export const test = base.extend<Fixtures>({
   user: async ({}, use) => {
     await use(createUser());
   },
-  signInThroughApi: async ({ playwright, baseURL }, use) => {
-    await use(async ({ username, password }) => {
+  clientIp: async ({}, use) => {
+    await use(newClientIp());
+  },
+  // Every browser context and request context a test makes, its own included,
+  // starts from these options: each test is one client address of its own.
+  extraHTTPHeaders: async ({ extraHTTPHeaders, clientIp }, use) => {
+    await use({ ...extraHTTPHeaders, "X-Forwarded-For": clientIp });
+  },
+  signInThroughApi: async ({ playwright }, use) => {
+    await use(async ({ username, password }, { remember = false } = {}) => {
       // A context of its own, so no test's `request` jar ever holds the cookie.
-      const api = await playwright.request.newContext(baseURL ? { baseURL } : {});
+      const api = await playwright.request.newContext();
       try {
-        const response = await api.post("/api/session", { data: { username, password } });
+        const response = await api.post("/api/session", { data: { username, password, ...(remember ? { remember } : {}) } });
         expect(response.status(), await response.text()).toBe(200);
         const cookie = sessionSetCookie(response);
         if (!cookie?.value) throw new Error("POST /api/session set no session cookie.");

@@ -1,6 +1,6 @@
 // The sign-in flow as a person sees it in the browser, with and without JavaScript.
 import type { Page } from "@playwright/test";
-import { SESSION_COOKIE, createUser, expect, signInThroughForm, test } from "./fixtures";
+import { SESSION_COOKIE, browserSessionCookie, createUser, expect, signInThroughForm, test } from "./fixtures";
 
 const SEVEN_DAYS = 7 * 24 * 60 * 60;
 
@@ -43,7 +43,7 @@ test.describe("sign-in form", () => {
     await expect(page.getByText("This is a protected area.")).toBeVisible();
 
     await page.getByRole("button", { name: "Sign out" }).click();
-    await expect(page).toHaveURL("/login");
+    await expect(page).toHaveURL("/login?signed-out=1");
     await page.goto("/dashboard");
     await expect(page).toHaveURL("/login?next=%2Fdashboard");
     await expect(page.getByText("Welcome")).toHaveCount(0);
@@ -81,17 +81,30 @@ test.describe("sign-in form", () => {
     await expect(page.getByRole("heading", { name: `Welcome ${alice.username}!` })).toBeVisible();
   });
 
-  test("the session cookie is HttpOnly, Secure, SameSite=Lax, host-only and lasts about 7 days", async ({ page, context, user }) => {
+  test("with Keep me signed in, the session cookie is HttpOnly, Secure, SameSite=Lax, host-only and lasts about 7 days", async ({ page, context, user }) => {
     await page.goto("/login");
-    await signInThroughForm(page, user);
+    await signInThroughForm(page, user, { remember: true });
     await expect(page).toHaveURL("/dashboard");
 
-    const cookie = (await context.cookies()).find((candidate) => candidate.name === SESSION_COOKIE);
+    const cookie = await browserSessionCookie(context);
     expect(cookie, `no ${SESSION_COOKIE} cookie in the browser`).toBeDefined();
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: "Lax", path: "/", domain: "localhost" });
     const lifetime = (cookie?.expires ?? 0) - Date.now() / 1000;
     expect(lifetime).toBeGreaterThan(SEVEN_DAYS - 3600);
     expect(lifetime).toBeLessThanOrEqual(SEVEN_DAYS);
+  });
+
+  test("without Keep me signed in, the session cookie ends with the browser", async ({ page, context, user }) => {
+    await page.goto("/login");
+    await expect(page.getByLabel("Keep me signed in")).not.toBeChecked();
+    await signInThroughForm(page, user);
+    await expect(page).toHaveURL("/dashboard");
+
+    const cookie = await browserSessionCookie(context);
+    expect(cookie, `no ${SESSION_COOKIE} cookie in the browser`).toBeDefined();
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: "Lax", path: "/" });
+    // -1: a session cookie, gone when the browser closes.
+    expect(cookie?.expires).toBe(-1);
   });
 
   test("Back after signing out does not show the signed-in page", async ({ page, user }) => {
@@ -100,7 +113,7 @@ test.describe("sign-in form", () => {
     await expect(page.getByRole("heading", { name: `Welcome ${user.username}!` })).toBeVisible();
 
     await page.getByRole("button", { name: "Sign out" }).click();
-    await expect(page).toHaveURL("/login");
+    await expect(page).toHaveURL("/login?signed-out=1");
     await page.goBack();
     // The history entry is the dashboard's: Back asks the server again and is turned away.
     await expect(page).toHaveURL("/login?next=%2Fdashboard");
@@ -140,7 +153,7 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("heading", { name: `Welcome ${user.username}!` })).toBeVisible();
 
     await page.getByRole("button", { name: "Sign out" }).click();
-    await expect(page).toHaveURL("/login");
+    await expect(page).toHaveURL("/login?signed-out=1");
     await page.goto("/dashboard");
     await expect(page).toHaveURL("/login?next=%2Fdashboard");
   });

@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
 
-import { ConfigError, getBcryptCost, readSessionConfig } from "./env";
+import { ConfigError, getBcryptCost, getTrustedProxyCount, isSignupOpen, readSessionConfig } from "./env";
 
 const SECRET = "s".repeat(32);
+const NEWER_SECRET = "n".repeat(40);
 const DEV_SECRET = "d".repeat(43);
 const PROD = { NODE_ENV: "production", SESSION_SECRET: SECRET };
 const DEV = { NODE_ENV: "development", KEYCARD_DEV_SESSION_SECRET: DEV_SECRET };
+
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 /** The error a call throws, so one test can check both its class and its message. */
 function thrownBy(fn: () => unknown): unknown {
@@ -17,7 +22,7 @@ function thrownBy(fn: () => unknown): unknown {
   throw new Error("expected a throw");
 }
 
-describe("readSessionConfig: the secret", () => {
+describe("readSessionConfig: the secrets", () => {
   it("refuses to start in production without SESSION_SECRET, naming the variable", () => {
     const error = thrownBy(() => readSessionConfig({ NODE_ENV: "production" }));
     expect(error).toBeInstanceOf(ConfigError);
@@ -25,17 +30,23 @@ describe("readSessionConfig: the secret", () => {
     expect(() => readSessionConfig({ NODE_ENV: "production", SESSION_SECRET: "" })).toThrow(ConfigError);
   });
 
+  it("makes SESSION_SECRET secret number 1", () => {
+    expect(readSessionConfig(PROD).secrets).toEqual({ 1: SECRET });
+  });
+
   it("never uses the dev secret in production", () => {
     // WHY: .env.local (with the dev secret) may be present on a production box.
     expect(() => readSessionConfig({ NODE_ENV: "production", KEYCARD_DEV_SESSION_SECRET: DEV_SECRET })).toThrow(
       /SESSION_SECRET is not set/,
     );
-    expect(readSessionConfig({ ...PROD, KEYCARD_DEV_SESSION_SECRET: DEV_SECRET }).secret).toBe(SECRET);
+    expect(readSessionConfig({ ...PROD, KEYCARD_DEV_SESSION_SECRET: DEV_SECRET }).secrets).toEqual({ 1: SECRET });
   });
 
-  it("uses the dev secret in development, and SESSION_SECRET over it when both are set", () => {
-    expect(readSessionConfig(DEV).secret).toBe(DEV_SECRET);
-    expect(readSessionConfig({ ...DEV, SESSION_SECRET: SECRET }).secret).toBe(SECRET);
+  it("uses the dev secret as number 1 in development, and SESSION_SECRET over it when both are set", () => {
+    expect(readSessionConfig(DEV).secrets).toEqual({ 1: DEV_SECRET });
+    expect(readSessionConfig({ ...DEV, SESSION_SECRET: SECRET }).secrets).toEqual({ 1: SECRET });
+    // Outside production (tests, previews) the dev secret counts too.
+    expect(readSessionConfig({ KEYCARD_DEV_SESSION_SECRET: DEV_SECRET }).secrets).toEqual({ 1: DEV_SECRET });
   });
 
   it("refuses to start in development without any secret, with a fix-it message", () => {
@@ -43,27 +54,118 @@ describe("readSessionConfig: the secret", () => {
     expect(() => readSessionConfig({ NODE_ENV: "development" })).toThrow(/npm run dev|SESSION_SECRET/);
   });
 
-  it("refuses a secret shorter than 32 characters (iron-session's minimum)", () => {
+  it("refuses a secret shorter than 32 characters (iron-session's minimum), naming it", () => {
     expect(() => readSessionConfig({ ...PROD, SESSION_SECRET: "s".repeat(31) })).toThrow(ConfigError);
-    expect(() => readSessionConfig({ ...PROD, SESSION_SECRET: "s".repeat(31) })).toThrow(/at least 32 characters/);
+    expect(() => readSessionConfig({ ...PROD, SESSION_SECRET: "s".repeat(31) })).toThrow(
+      /^Keycard: SESSION_SECRET must be at least 32 characters \(it has 31\)/,
+    );
     expect(() => readSessionConfig({ ...DEV, KEYCARD_DEV_SESSION_SECRET: "short" })).toThrow(ConfigError);
-    expect(readSessionConfig({ ...PROD, SESSION_SECRET: "s".repeat(32) }).secret).toHaveLength(32);
+    expect(() => readSessionConfig({ ...PROD, SESSION_SECRET_2: "n".repeat(31) })).toThrow(
+      /^Keycard: SESSION_SECRET_2 must be at least 32 characters/,
+    );
   });
 });
 
-describe("readSessionConfig: SESSION_TTL_SECONDS", () => {
-  it("defaults to one week", () => {
-    expect(readSessionConfig(PROD).ttlSeconds).toBe(604_800);
-    expect(readSessionConfig({ ...PROD, SESSION_TTL_SECONDS: "" }).ttlSeconds).toBe(604_800);
+describe("readSessionConfig: rotating the secret", () => {
+  it("adds SESSION_SECRET_2, _3, … as newer secrets next to SESSION_SECRET", () => {
+    expect(readSessionConfig({ ...PROD, SESSION_SECRET_2: NEWER_SECRET }).secrets).toEqual({ 1: SECRET, 2: NEWER_SECRET });
+    expect(readSessionConfig({ ...PROD, SESSION_SECRET_2: NEWER_SECRET, SESSION_SECRET_3: DEV_SECRET }).secrets).toEqual({
+      1: SECRET,
+      2: NEWER_SECRET,
+      3: DEV_SECRET,
+    });
+    expect(readSessionConfig({ ...DEV, SESSION_SECRET_2: NEWER_SECRET }).secrets).toEqual({ 1: DEV_SECRET, 2: NEWER_SECRET });
   });
 
-  it("accepts an integer in range", () => {
-    expect(readSessionConfig({ ...PROD, SESSION_TTL_SECONDS: "3600" }).ttlSeconds).toBe(3600);
+  it("starts with only a newer secret once SESSION_SECRET is retired", () => {
+    expect(readSessionConfig({ NODE_ENV: "production", SESSION_SECRET_2: NEWER_SECRET }).secrets).toEqual({ 2: NEWER_SECRET });
   });
 
-  it.each(["abc", "0", "-60", "1.5", "299", "34560001", "Infinity", "NaN", " "])("refuses %j", (value) => {
-    expect(() => readSessionConfig({ ...PROD, SESSION_TTL_SECONDS: value })).toThrow(ConfigError);
-    expect(() => readSessionConfig({ ...PROD, SESSION_TTL_SECONDS: value })).toThrow(/SESSION_TTL_SECONDS/);
+  it("ignores an empty numbered secret", () => {
+    expect(readSessionConfig({ ...PROD, SESSION_SECRET_2: "" }).secrets).toEqual({ 1: SECRET });
+  });
+
+  it("refuses SESSION_SECRET_1, saying SESSION_SECRET is number 1", () => {
+    const error = thrownBy(() => readSessionConfig({ ...PROD, SESSION_SECRET_1: NEWER_SECRET }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe("Keycard: SESSION_SECRET_1 is not used: SESSION_SECRET is secret number 1.");
+  });
+});
+
+describe("readSessionConfig: session lifetimes", () => {
+  it("defaults to a week (3 days idle) with “Keep me signed in” and 12 hours (1 hour idle) without", () => {
+    const expected = {
+      persistent: { lifetimeSeconds: 7 * DAY, idleSeconds: 3 * DAY },
+      browser: { lifetimeSeconds: 12 * HOUR, idleSeconds: HOUR },
+    };
+    expect(readSessionConfig(PROD)).toMatchObject(expected);
+    const blank = { SESSION_TTL_SECONDS: "", SESSION_PERSISTENT_IDLE_SECONDS: "", SESSION_BROWSER_TTL_SECONDS: "", SESSION_IDLE_SECONDS: "" };
+    expect(readSessionConfig({ ...PROD, ...blank })).toMatchObject(expected);
+  });
+
+  it("accepts each limit in range", () => {
+    const config = readSessionConfig({
+      ...PROD,
+      SESSION_TTL_SECONDS: String(30 * DAY),
+      SESSION_PERSISTENT_IDLE_SECONDS: String(30 * DAY),
+      SESSION_BROWSER_TTL_SECONDS: String(DAY),
+      SESSION_IDLE_SECONDS: String(5 * MINUTE),
+    });
+    expect(config.persistent).toEqual({ lifetimeSeconds: 30 * DAY, idleSeconds: 30 * DAY });
+    expect(config.browser).toEqual({ lifetimeSeconds: DAY, idleSeconds: 5 * MINUTE });
+  });
+
+  it.each([
+    ["SESSION_TTL_SECONDS", ["abc", "0", "-60", "1.5", "299", String(30 * DAY + 1), "Infinity", "NaN", " "]],
+    ["SESSION_BROWSER_TTL_SECONDS", ["abc", "299", String(DAY + 1), "1e9"]],
+    ["SESSION_IDLE_SECONDS", ["abc", "59", "0", "-1", "299"]],
+    ["SESSION_PERSISTENT_IDLE_SECONDS", ["abc", "59", "0", "299"]],
+  ])("refuses out-of-range or malformed %s, naming it", (name, values) => {
+    for (const value of values) {
+      expect(() => readSessionConfig({ ...PROD, [name]: value }), value).toThrow(ConfigError);
+      expect(() => readSessionConfig({ ...PROD, [name]: value }), value).toThrow(new RegExp(`^Keycard: ${name} must be an integer`));
+    }
+  });
+
+  it("refuses an idle timeout longer than its session's lifetime", () => {
+    expect(() => readSessionConfig({ ...PROD, SESSION_BROWSER_TTL_SECONDS: "3600", SESSION_IDLE_SECONDS: "3601" })).toThrow(
+      /SESSION_IDLE_SECONDS must be an integer from 300 to 3600/,
+    );
+    expect(() => readSessionConfig({ ...PROD, SESSION_TTL_SECONDS: String(DAY), SESSION_PERSISTENT_IDLE_SECONDS: String(DAY + 1) })).toThrow(
+      /SESSION_PERSISTENT_IDLE_SECONDS must be an integer from 300 to 86400/,
+    );
+    expect(readSessionConfig({ ...PROD, SESSION_BROWSER_TTL_SECONDS: "3600", SESSION_IDLE_SECONDS: "3600" }).browser).toEqual({
+      lifetimeSeconds: 3600,
+      idleSeconds: 3600,
+    });
+  });
+
+  it("refuses an idle timeout under 5 minutes, as last-seen is written only once a minute", () => {
+    for (const name of ["SESSION_IDLE_SECONDS", "SESSION_PERSISTENT_IDLE_SECONDS"]) {
+      expect(() => readSessionConfig({ ...PROD, [name]: "299" })).toThrow(new RegExp(`^Keycard: ${name} must be an integer from 300 to`));
+    }
+    const config = readSessionConfig({ ...PROD, SESSION_IDLE_SECONDS: "300", SESSION_PERSISTENT_IDLE_SECONDS: "300" });
+    expect([config.browser.idleSeconds, config.persistent.idleSeconds]).toEqual([300, 300]);
+  });
+
+  it("shortens a default idle timeout to its session's lifetime", () => {
+    expect(readSessionConfig({ ...PROD, SESSION_BROWSER_TTL_SECONDS: "1800" }).browser).toEqual({ lifetimeSeconds: 1800, idleSeconds: 1800 });
+    expect(readSessionConfig({ ...PROD, SESSION_TTL_SECONDS: String(DAY) }).persistent).toEqual({ lifetimeSeconds: DAY, idleSeconds: DAY });
+  });
+
+  it("shortens the default browser lifetime to SESSION_TTL_SECONDS when that is under 12 hours", () => {
+    expect(readSessionConfig({ ...PROD, SESSION_TTL_SECONDS: String(HOUR) })).toMatchObject({
+      persistent: { lifetimeSeconds: HOUR, idleSeconds: HOUR },
+      browser: { lifetimeSeconds: HOUR, idleSeconds: HOUR },
+    });
+    expect(readSessionConfig({ ...PROD, SESSION_TTL_SECONDS: String(DAY) }).browser.lifetimeSeconds).toBe(12 * HOUR);
+  });
+
+  it("refuses a browser lifetime longer than SESSION_TTL_SECONDS, naming both", () => {
+    const error = thrownBy(() => readSessionConfig({ ...PROD, SESSION_TTL_SECONDS: String(HOUR), SESSION_BROWSER_TTL_SECONDS: String(2 * HOUR) }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^Keycard: SESSION_BROWSER_TTL_SECONDS \(7200\) must not exceed SESSION_TTL_SECONDS \(3600\)/);
+    expect(readSessionConfig({ ...PROD, SESSION_TTL_SECONDS: String(HOUR), SESSION_BROWSER_TTL_SECONDS: String(HOUR) }).browser.lifetimeSeconds).toBe(HOUR);
   });
 });
 
@@ -80,6 +182,40 @@ describe("readSessionConfig: SESSION_COOKIE_SECURE", () => {
 
   it("refuses anything but true/false", () => {
     expect(() => readSessionConfig({ ...PROD, SESSION_COOKIE_SECURE: "yes" })).toThrow(/SESSION_COOKIE_SECURE/);
+  });
+});
+
+describe("getTrustedProxyCount", () => {
+  it("trusts no proxy by default", () => {
+    expect(getTrustedProxyCount({})).toBe(0);
+    expect(getTrustedProxyCount({ TRUST_PROXY: "" })).toBe(0);
+  });
+
+  it("accepts 0 to 10", () => {
+    expect(getTrustedProxyCount({ TRUST_PROXY: "1" })).toBe(1);
+    expect(getTrustedProxyCount({ TRUST_PROXY: "10" })).toBe(10);
+  });
+
+  it.each(["true", "-1", "11", "1.5", "yes"])("refuses %j, naming TRUST_PROXY", (value) => {
+    expect(() => getTrustedProxyCount({ TRUST_PROXY: value })).toThrow(ConfigError);
+    expect(() => getTrustedProxyCount({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY must be an integer from 0 to 10/);
+  });
+});
+
+describe("isSignupOpen", () => {
+  it("is open by default", () => {
+    expect(isSignupOpen({})).toBe(true);
+    expect(isSignupOpen({ SIGNUP: "" })).toBe(true);
+    expect(isSignupOpen({ SIGNUP: "open" })).toBe(true);
+  });
+
+  it("is closed with SIGNUP=closed", () => {
+    expect(isSignupOpen({ SIGNUP: "closed" })).toBe(false);
+  });
+
+  it.each(["false", "no", "Closed", "0"])("refuses %j rather than guess", (value) => {
+    expect(() => isSignupOpen({ SIGNUP: value })).toThrow(ConfigError);
+    expect(() => isSignupOpen({ SIGNUP: value })).toThrow(/SIGNUP must be "open" or "closed"/);
   });
 });
 

@@ -2,24 +2,6 @@
 
 export const MAX_BODY_BYTES = 4 * 1024;
 
-/**
- * A browser names the page that sent a request in `Origin`. When that is another
- * site, the request is forged (CSRF) whatever cookies it carries. Requests
- * without `Origin` come from non-browser clients (curl, scripts) and are allowed.
- * The comparison is with the Host the request was sent to, as Next.js does for
- * server actions, so it holds behind a proxy that preserves Host.
- */
-export function isCrossSiteRequest(request: Request): boolean {
-  const origin = request.headers.get("origin");
-  if (origin === null) return request.headers.get("sec-fetch-site") === "cross-site";
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-  try {
-    return new URL(origin).host !== host;
-  } catch {
-    return true; // "null" (sandboxed frames, some redirects) and garbage.
-  }
-}
-
 export type BodyResult =
   | { ok: true; value: unknown }
   | { ok: false; status: 400 | 413 | 415; error: string };
@@ -60,5 +42,11 @@ async function readTextWithLimit(request: Request, limit: number): Promise<strin
     }
     chunks.push(value);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(body);
 }

@@ -1,22 +1,26 @@
-// What is sealed into the session cookie and how. Shared by lib/session.ts and
-// middleware.ts, so it stays edge-safe: no Node APIs, no database.
+// What is sealed into the session cookie and how. Shared by lib/session-cookie.ts
+// and middleware.ts, so it stays edge-safe: no Node APIs, no database.
 import type { SessionOptions } from "iron-session";
 import { getSessionConfig } from "./env";
 
-/** The minimum the pages need: who, and the name to greet them by. */
-export type SessionData = {
-  userId: number;
-  username: string;
+/**
+ * The cookie holds only a random session token (checked against its database
+ * row on every request) and the user id it was issued to.
+ */
+export type SessionCookieData = {
+  sid: string;
+  uid: number;
 };
 
 export function getSessionOptions(): SessionOptions {
-  const { secret, ttlSeconds, secureCookie } = getSessionConfig();
+  const { secrets, secureCookie, persistent } = getSessionConfig();
   return {
     // `__Host-` makes the browser refuse the cookie unless it is Secure, host-only
     // and Path=/, so a sibling subdomain cannot plant or overwrite it.
     cookieName: secureCookie ? "__Host-keycard_session" : "keycard_session",
-    password: secret,
-    ttl: ttlSeconds,
+    password: secrets,
+    // The longest any session may live; shorter sessions are sealed with less.
+    ttl: persistent.lifetimeSeconds,
     cookieOptions: {
       httpOnly: true,
       secure: secureCookie,
@@ -26,7 +30,7 @@ export function getSessionOptions(): SessionOptions {
   };
 }
 
-/** A session counts only when the seal carried a well-formed user. */
-export function isSignedIn(data: Partial<SessionData>): data is SessionData {
-  return Number.isSafeInteger(data.userId) && typeof data.username === "string";
+/** A cookie counts only when its seal carried a well-formed token and user id. */
+export function hasSessionShape(data: Partial<SessionCookieData>): data is SessionCookieData {
+  return typeof data.sid === "string" && data.sid.length >= 22 && Number.isSafeInteger(data.uid);
 }

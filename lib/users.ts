@@ -21,8 +21,8 @@ export class UserNotFoundError extends Error {
   }
 }
 
-export async function findUserById(id: number): Promise<PublicUser | null> {
-  return db.user.findUnique({ where: { id }, select: publicFields });
+export async function findUserByUsername(username: string): Promise<PublicUser | null> {
+  return db.user.findUnique({ where: { username }, select: publicFields });
 }
 
 /** For sign-in only: the one place the hash leaves the database. */
@@ -46,13 +46,14 @@ export async function createUser(username: string, password: string): Promise<Pu
   }
 }
 
+/** Sets a new hash. Callers decide which sessions end with the old password (lib/account.ts, the CLI). */
 export async function setPassword(username: string, password: string): Promise<void> {
   const passwordHash = await hashPassword(password);
   const { count } = await db.user.updateMany({ where: { username }, data: { passwordHash } });
   if (count === 0) throw new UserNotFoundError(username);
 }
 
-/** Deleting the row signs the user out everywhere: lib/dal.ts re-reads the user on every request. */
+/** Deleting the row deletes the user's sessions with it (ON DELETE CASCADE): signed out everywhere at once. */
 export async function removeUser(username: string): Promise<void> {
   const { count } = await db.user.deleteMany({ where: { username } });
   if (count === 0) throw new UserNotFoundError(username);

@@ -1,6 +1,7 @@
 // Input shapes shared by the server actions, the JSON API and the CLI.
 import { z } from "zod";
 import { MAX_PASSWORD_BYTES, isPasswordTooLong } from "./password";
+import { checkPasswordPolicy } from "./password-policy";
 
 export const USERNAME_MIN_LENGTH = 3;
 export const USERNAME_MAX_LENGTH = 32;
@@ -49,4 +50,42 @@ export type Credentials = z.infer<typeof credentialsSchema>;
 /** The first problem zod found, as one short sentence for a person or an API client. */
 export function firstIssue(error: z.ZodError): string {
   return error.issues[0]?.message ?? "Invalid input.";
+}
+
+/** Form fields arrive as strings or not at all; anything else is treated as empty. */
+export function formString(formData: FormData, name: string): string {
+  const value = formData.get(name);
+  return typeof value === "string" ? value : "";
+}
+
+export type FieldErrors<Field extends string> = Partial<Record<Field, string>>;
+
+/** A new account: the username rules, the password policy, and a matching confirmation. */
+export function checkSignup(input: {
+  username: string;
+  password: string;
+  confirm: string;
+}): { ok: true; username: string } | { ok: false; errors: FieldErrors<"username" | "password" | "confirm"> } {
+  const username = normalizeUsername(input.username.slice(0, 256));
+  const errors: FieldErrors<"username" | "password" | "confirm"> = {};
+  const usernameProblem = checkUsername(username);
+  if (usernameProblem) errors.username = usernameProblem;
+  const passwordProblem = checkPasswordPolicy(input.password, usernameProblem ? "" : username);
+  if (passwordProblem) errors.password = passwordProblem;
+  else if (input.password !== input.confirm) errors.confirm = "The passwords do not match.";
+  return Object.keys(errors).length === 0 ? { ok: true, username } : { ok: false, errors };
+}
+
+/** A password change: the current password given, the policy, and a matching confirmation. */
+export function checkPasswordChange(
+  input: { current: string; password: string; confirm: string },
+  username: string,
+): FieldErrors<"current" | "password" | "confirm"> | null {
+  const errors: FieldErrors<"current" | "password" | "confirm"> = {};
+  if (input.current === "") errors.current = "Enter your current password.";
+  const passwordProblem = checkPasswordPolicy(input.password, username);
+  if (passwordProblem) errors.password = passwordProblem;
+  else if (input.password !== input.confirm) errors.confirm = "The passwords do not match.";
+  else if (input.password === input.current) errors.password = "The new password must differ from the current one.";
+  return Object.keys(errors).length === 0 ? null : errors;
 }

@@ -4,17 +4,28 @@
 //   add <username> [--password-stdin]     create a user
 //   list                                  list users
 //   remove <username>                     delete a user; their sessions end at once
-//   passwd <username> [--password-stdin]  set a new password
+//   passwd <username> [--password-stdin]  set a new password; signs the user out everywhere
+//   revoke <username>                     sign the user out everywhere
 import { createInterface } from "node:readline";
-import { checkPasswordPolicy } from "../lib/password";
-import { listUsers, removeUser, setPassword, createUser, UsernameTakenError, UserNotFoundError } from "../lib/users";
+import { checkPasswordPolicy } from "../lib/password-policy";
+import { revokeUserSessions } from "../lib/session";
+import {
+  createUser,
+  findUserByUsername,
+  listUsers,
+  removeUser,
+  setPassword,
+  UsernameTakenError,
+  UserNotFoundError,
+} from "../lib/users";
 import { checkUsername, normalizeUsername } from "../lib/validation";
 
 const USAGE = `Usage: npm run users -- <command>
   add <username> [--password-stdin]     create a user
   list                                  list users
   remove <username>                     delete a user (signs them out everywhere)
-  passwd <username> [--password-stdin]  set a new password`;
+  passwd <username> [--password-stdin]  set a new password (signs them out everywhere)
+  revoke <username>                     sign a user out everywhere`;
 
 class UsageError extends Error {}
 
@@ -31,7 +42,7 @@ async function main(argv: string[]): Promise<void> {
     for (const user of users) console.log(`${user.username}\t(created ${user.createdAt.toISOString()})`);
     return;
   }
-  if (command !== "add" && command !== "remove" && command !== "passwd") {
+  if (command !== "add" && command !== "remove" && command !== "passwd" && command !== "revoke") {
     throw new UsageError(command ? `Unknown command "${command}".` : "Missing command.");
   }
   if (!rawName) throw new UsageError(`${command} needs a username.`);
@@ -40,6 +51,11 @@ async function main(argv: string[]): Promise<void> {
   if (command === "remove") {
     await removeUser(username);
     console.log(`Removed ${username}; their sessions have ended.`);
+    return;
+  }
+  if (command === "revoke") {
+    const ended = await revokeUserSessions(await requireUserId(username));
+    console.log(`Signed ${username} out everywhere (${ended} session(s) ended).`);
     return;
   }
   const usernameProblem = command === "add" ? checkUsername(username) : null;
@@ -51,9 +67,18 @@ async function main(argv: string[]): Promise<void> {
     await createUser(username, password);
     console.log(`Created ${username}.`);
   } else {
+    const userId = await requireUserId(username);
     await setPassword(username, password);
-    console.log(`Changed the password of ${username}.`);
+    // Whoever held a session under the old password is signed out.
+    const ended = await revokeUserSessions(userId);
+    console.log(`Changed the password of ${username}; ${ended} session(s) signed out.`);
   }
+}
+
+async function requireUserId(username: string): Promise<number> {
+  const user = await findUserByUsername(username);
+  if (!user) throw new UserNotFoundError(username);
+  return user.id;
 }
 
 async function readNewPassword(fromStdin: boolean): Promise<string> {

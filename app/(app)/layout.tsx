@@ -7,7 +7,8 @@ export default function AppLayout({ children }: { children: ReactNode }) {
     <>
       <nav aria-label="Main">
         <span>
-          <Link href="/dashboard">Dashboard</Link> · <Link href="/protected">Protected</Link>
+          <Link href="/dashboard">Dashboard</Link> · <Link href="/protected">Protected</Link> ·{" "}
+          <Link href="/account">Account</Link>
         </span>
         {/* A plain form around a server action: signing out works without JavaScript. */}
         <form action={logoutAction}>

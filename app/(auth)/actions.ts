@@ -1,9 +1,13 @@
 "use server";
 import { redirect } from "next/navigation";
-import { authenticate } from "@/lib/authenticate";
+import { recordEvent } from "@/lib/audit";
+import { authenticate, endSession, startSession } from "@/lib/auth";
+import { isSignupOpen } from "@/lib/env";
+import { getClient } from "@/lib/request-context";
 import { safeNextPath } from "@/lib/safe-next";
-import { endSession, startSession } from "@/lib/session";
-import { credentialsSchema, firstIssue } from "@/lib/validation";
+import { consumeAttempt, signupKey, ThrottledError } from "@/lib/throttle";
+import { createUser, UsernameTakenError } from "@/lib/users";
+import { checkSignup, credentialsSchema, firstIssue, formString, type FieldErrors } from "@/lib/validation";
 
 export type LoginState = {
   error?: string;
@@ -12,18 +16,64 @@ export type LoginState = {
 };
 
 export async function loginAction(_previous: LoginState, formData: FormData): Promise<LoginState> {
-  const username = formData.get("username");
-  const typedUsername = typeof username === "string" ? username.slice(0, 256) : "";
-  const parsed = credentialsSchema.safeParse({ username, password: formData.get("password") });
+  const typedUsername = formString(formData, "username").slice(0, 256);
+  const parsed = credentialsSchema.safeParse({ username: formData.get("username"), password: formData.get("password") });
   if (!parsed.success) return { error: firstIssue(parsed.error), username: typedUsername };
 
-  const user = await authenticate(parsed.data);
+  const client = await getClient();
+  let user;
+  try {
+    user = await authenticate(parsed.data, client);
+  } catch (error) {
+    if (error instanceof ThrottledError) return { error: error.message, username: typedUsername };
+    throw error;
+  }
   if (!user) return { error: "Invalid username or password.", username: typedUsername };
-  await startSession(user);
+  await startSession(user, { persistent: formData.get("remember") === "on", client });
   redirect(safeNextPath(formData.get("next")));
 }
 
 export async function logoutAction(): Promise<void> {
-  await endSession();
-  redirect("/login");
+  await endSession(await getClient());
+  // middleware.ts answers this page with Clear-Site-Data when no session cookie is left.
+  redirect("/login?signed-out=1");
+}
+
+export type SignupState = {
+  errors?: FieldErrors<"username" | "password" | "confirm">;
+  message?: string;
+  username?: string;
+};
+
+export async function signupAction(_previous: SignupState, formData: FormData): Promise<SignupState> {
+  const typedUsername = formString(formData, "username").slice(0, 256);
+  if (!isSignupOpen()) return { message: "Sign-up is closed.", username: typedUsername };
+
+  const client = await getClient();
+  // Every attempt counts, successful or not: creating accounts in bulk is the abuse.
+  try {
+    await consumeAttempt([signupKey(client.ip)]);
+  } catch (error) {
+    if (!(error instanceof ThrottledError)) throw error;
+    await recordEvent({ type: "sign_up_throttled", client, username: typedUsername });
+    return { message: error.message, username: typedUsername };
+  }
+
+  const checked = checkSignup({
+    username: typedUsername,
+    password: formString(formData, "password"),
+    confirm: formString(formData, "confirm"),
+  });
+  if (!checked.ok) return { errors: checked.errors, username: typedUsername };
+
+  let user;
+  try {
+    user = await createUser(checked.username, formString(formData, "password"));
+  } catch (error) {
+    if (error instanceof UsernameTakenError) return { errors: { username: error.message }, username: typedUsername };
+    throw error;
+  }
+  await recordEvent({ type: "sign_up", client, userId: user.id, username: user.username });
+  await startSession(user, { persistent: false, client });
+  redirect("/dashboard");
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { requireUser } from "@/lib/dal";
 
 export const metadata: Metadata = { title: "Dashboard" };
@@ -9,6 +10,9 @@ export default async function DashboardPage() {
     <>
       <h1>Welcome {user.username}!</h1>
       <p>You are signed in.</p>
+      <p>
+        <Link href="/account">Manage your account</Link>: password, sessions and recent activity.
+      </p>
     </>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 import { useActionState } from "react";
+import { UsernameField } from "@/app/ui/username-field";
 import { loginAction, type LoginState } from "../actions";
 
 export function LoginForm({ next }: { next: string }) {
@@ -8,22 +9,14 @@ export function LoginForm({ next }: { next: string }) {
     // Works without JavaScript too: the server action is a plain form POST then.
     <form action={formAction}>
       <input type="hidden" name="next" value={next} />
-      <label>
-        Username
-        <input
-          // Re-mount on each answer so the kept username survives React's form reset.
-          key={state.username ?? ""}
-          name="username"
-          autoComplete="username"
-          autoCapitalize="none"
-          spellCheck={false}
-          required
-          defaultValue={state.username ?? ""}
-        />
-      </label>
-      <label>
-        Password
-        <input name="password" type="password" autoComplete="current-password" required />
+      <UsernameField id="login-username" kept={state.username} />
+      <div className="field">
+        <label htmlFor="login-password">Password</label>
+        <input id="login-password" name="password" type="password" autoComplete="current-password" required />
+      </div>
+      <label className="checkbox">
+        <input type="checkbox" name="remember" />
+        Keep me signed in
       </label>
       {state.error && (
         <p className="error" role="alert" data-testid="login-error">

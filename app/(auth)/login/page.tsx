@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getCurrentUser } from "@/lib/dal";
 import { safeNextPath } from "@/lib/safe-next";
@@ -16,6 +17,9 @@ export default async function LoginPage({ searchParams }: Props) {
     <>
       <h1>Sign in to Keycard</h1>
       <LoginForm next={returnTo} />
+      <p>
+        New here? <Link href="/signup">Create an account</Link>
+      </p>
     </>
   );
 }

@@ -1,19 +1,25 @@
 // JSON API for non-browser clients, over the same lib functions as the sign-in form.
-import { authenticate } from "@/lib/authenticate";
+import { authenticate, endSession, startSession } from "@/lib/auth";
 import { getCurrentUser } from "@/lib/dal";
-import { isCrossSiteRequest, readBody } from "@/lib/request";
-import { endSession, startSession } from "@/lib/session";
+import { isCrossSiteRequest } from "@/lib/origin";
+import { readBody } from "@/lib/request";
+import { getClient } from "@/lib/request-context";
+import { ThrottledError } from "@/lib/throttle";
 import { credentialsSchema, firstIssue } from "@/lib/validation";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 
-function json(body: unknown, status: number): Response {
-  return Response.json(body, { status, headers: NO_STORE });
+function json(body: unknown, status: number, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers: { ...NO_STORE, ...headers } });
 }
 
 const forbidden = () => json({ error: "Cross-site request refused" }, 403);
 
-/** Sign in: 200 with the user and the session cookie, or 4xx with a short reason. */
+/**
+ * Sign in: 200 with the user and the session cookie, 429 with Retry-After while
+ * throttled, or 4xx with a short reason. `"remember": true` asks for a
+ * long-lived session, as "Keep me signed in" does.
+ */
 export async function POST(request: Request): Promise<Response> {
   if (isCrossSiteRequest(request)) return forbidden();
   const body = await readBody(request);
@@ -21,9 +27,17 @@ export async function POST(request: Request): Promise<Response> {
   const parsed = credentialsSchema.safeParse(body.value);
   if (!parsed.success) return json({ error: firstIssue(parsed.error) }, 400);
 
-  const user = await authenticate(parsed.data);
+  const client = await getClient();
+  let user;
+  try {
+    user = await authenticate(parsed.data, client);
+  } catch (error) {
+    if (!(error instanceof ThrottledError)) throw error;
+    return json({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
+  }
   if (!user) return json({ error: "Invalid credentials" }, 401);
-  await startSession(user);
+  const remember = (body.value as { remember?: unknown }).remember;
+  await startSession(user, { persistent: remember === true || remember === "true", client });
   return json({ user: { username: user.username } }, 200);
 }
 
@@ -34,9 +48,9 @@ export async function GET(): Promise<Response> {
   return json({ user: { username: user.username } }, 200);
 }
 
-/** Sign out: 204 and the cookie cleared, signed in or not. */
+/** Sign out: 204, the session revoked and the cookie cleared, signed in or not. */
 export async function DELETE(request: Request): Promise<Response> {
   if (isCrossSiteRequest(request)) return forbidden();
-  await endSession();
-  return new Response(null, { status: 204, headers: NO_STORE });
+  await endSession(await getClient());
+  return new Response(null, { status: 204, headers: { ...NO_STORE, "Clear-Site-Data": '"cookies"' } });
 }

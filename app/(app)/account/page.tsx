@@ -1,0 +1,81 @@
+import type { Metadata } from "next";
+import { EVENT_LABELS, listRecentEvents, type EventType } from "@/lib/audit";
+import { describeUserAgent } from "@/lib/client";
+import { requireSession } from "@/lib/dal";
+import { getMinPasswordLength } from "@/lib/password-policy";
+import { listActiveSessions } from "@/lib/session";
+import { revokeOtherSessionsAction, revokeSessionAction } from "./actions";
+import { ChangePasswordForm } from "./change-password-form";
+
+export const metadata: Metadata = { title: "Account" };
+
+const dateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+const formatTime = (date: Date) => `${dateTime.format(date)} UTC`;
+
+export default async function AccountPage() {
+  const current = await requireSession("/account");
+  const [sessions, events] = await Promise.all([listActiveSessions(current.user.id), listRecentEvents(current.user.id)]);
+  const others = sessions.filter((session) => session.id !== current.session.id);
+
+  return (
+    <>
+      <h1>Account</h1>
+      <p>
+        Signed in as <strong>{current.user.username}</strong>.
+      </p>
+
+      <section aria-labelledby="change-password-heading">
+        <h2 id="change-password-heading">Change password</h2>
+        <ChangePasswordForm username={current.user.username} minPasswordLength={getMinPasswordLength()} />
+      </section>
+
+      <section aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading">Active sessions</h2>
+        <ul className="list" data-testid="sessions">
+          {sessions.map((session) => (
+            <li key={session.id} data-testid="session">
+              <div>
+                <strong>{describeUserAgent(session.userAgent)}</strong>
+                {session.id === current.session.id && <span className="badge">This device</span>}
+                <br />
+                <small>
+                  {session.ip ?? "unknown address"} · signed in {formatTime(session.createdAt)} · last seen{" "}
+                  {formatTime(session.lastSeenAt)}
+                  {session.persistent ? " · kept signed in" : ""}
+                </small>
+              </div>
+              <form action={revokeSessionAction}>
+                <input type="hidden" name="sessionId" value={session.id} />
+                <button type="submit" className="secondary">
+                  {session.id === current.session.id ? "Sign out" : "Revoke"}
+                </button>
+              </form>
+            </li>
+          ))}
+        </ul>
+        {others.length > 0 && (
+          <form action={revokeOtherSessionsAction}>
+            <button type="submit">Sign out everywhere else</button>
+          </form>
+        )}
+      </section>
+
+      <section aria-labelledby="activity-heading">
+        <h2 id="activity-heading">Recent activity</h2>
+        <ul className="list" data-testid="activity">
+          {events.map((event) => (
+            <li key={event.id}>
+              <div>
+                <strong>{EVENT_LABELS[event.type as EventType] ?? event.type}</strong>
+                <br />
+                <small>
+                  {formatTime(event.createdAt)} · {event.ip ?? "unknown address"} · {describeUserAgent(event.userAgent)}
+                </small>
+              </div>
+            </li>
+          ))}
+        </ul>
+      </section>
+    </>
+  );
+}

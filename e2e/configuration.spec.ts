@@ -1,0 +1,130 @@
+// Settings the main test server does not use, on a second production server of
+// their own (same build, its own throwaway database): SIGNUP=closed, and
+// TRUST_PROXY=0, where a client-sent X-Forwarded-For must count for nothing.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { expect, sessionSecret, sessionSetCookie, test } from "./fixtures";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === "string") throw new Error("No free port.");
+  return address.port;
+}
+
+type Server = { origin: string; stop: () => Promise<void> };
+
+/** `npm start` through scripts/e2e-server.ts, as playwright.config.ts does, with other settings. */
+async function startServer(env: Record<string, string>): Promise<Server> {
+  const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
+  const databasePath = path.join(directory, "keycard.db");
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  let stderr = "";
+  // Its own process group, so stopping it stops npm and Next.js under it too.
+  const child: ChildProcess = spawn("npx", ["tsx", "scripts/e2e-server.ts"], {
+    detached: true,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      E2E_DATABASE_PATH: databasePath,
+      DATABASE_URL: `file:${databasePath}`,
+      SESSION_SECRET: sessionSecret(),
+      BCRYPT_COST: "10",
+      NEXT_TELEMETRY_DISABLED: "1",
+      ...env,
+    },
+  });
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, "exit");
+  const health = async () => {
+    if (child.exitCode !== null) throw new Error(`The second server exited (${child.exitCode}): ${stderr}`);
+    return fetch(`${origin}/api/health`).then((response) => response.status, () => 0);
+  };
+  await expect.poll(health, { timeout: 45_000, intervals: [100, 250, 500] }).toBe(200);
+  return {
+    origin,
+    stop: async () => {
+      if (child.pid !== undefined && child.exitCode === null) {
+        process.kill(-child.pid, "SIGTERM");
+        await exited;
+      }
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
+  test.describe.configure({ mode: "serial" });
+
+  let server: Server;
+  test.beforeAll(async ({}, testInfo) => {
+    testInfo.setTimeout(60_000);
+    server = await startServer({ SIGNUP: "closed", TRUST_PROXY: "0" });
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+  });
+
+  test("/signup says sign-up is closed and offers no form", async ({ page }) => {
+    await page.goto(`${server.origin}/signup`);
+    await expect(page.getByText("Sign-up is closed.")).toBeVisible();
+    await expect(page.getByRole("button", { name: "Create account" })).toHaveCount(0);
+  });
+
+  // The page hides the form, but the action is still there to be posted to.
+  test("the sign-up action refuses a posted form", async ({ page, request }) => {
+    const username = `new-${randomBytes(5).toString("hex")}`;
+    const password = `Tidy-Otter-${randomBytes(6).toString("hex")}`;
+    const answers: Array<{ status: number; body: string; setsCookie: boolean }> = [];
+    // A real sign-up submission from the open main server's page, sent to the
+    // closed server instead (same build, so the same action id), from its own origin.
+    await page.route("**/signup", async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      const headers: Record<string, string> = { ...(await route.request().allHeaders()), origin: server.origin };
+      delete headers["host"];
+      const response = await route.fetch({ url: `${server.origin}/signup`, headers, maxRedirects: 0 });
+      answers.push({ status: response.status(), body: await response.text(), setsCookie: sessionSetCookie(response) !== undefined });
+      return route.fulfill({ response });
+    });
+    await page.goto("/signup");
+    await page.getByLabel("Username", { exact: true }).fill(username);
+    await page.getByLabel("Password", { exact: true }).fill(password);
+    await page.getByLabel("Confirm password", { exact: true }).fill(password);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByTestId("signup-message")).toHaveText("Sign-up is closed.");
+
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatchObject({ status: 200, setsCookie: false });
+    expect(answers[0]?.body).toContain("Sign-up is closed.");
+    // No account was made on the closed server.
+    const signIn = await request.post(`${server.origin}/api/session`, { data: { username, password } });
+    expect(signIn.status()).toBe(401);
+  });
+
+  test("a client-sent X-Forwarded-For is ignored: forging it does not escape the address throttle", async ({ request }) => {
+    // Were the header believed, each attempt would be a new address with a single
+    // failure, and none would ever be throttled. 20 failures are free per address
+    // (fewer are left if an earlier test here failed a sign-in from 127.0.0.1 too).
+    const statuses: number[] = [];
+    for (let attempt = 1; attempt <= 21 && !statuses.includes(429); attempt++) {
+      const response = await request.post(`${server.origin}/api/session`, {
+        headers: { "X-Forwarded-For": `198.51.100.${attempt}` },
+        data: { username: `victim-${attempt}`, password: "Summer2026!" },
+      });
+      statuses.push(response.status());
+      if (response.status() === 429) expect(Number(response.headers()["retry-after"])).toBeGreaterThan(0);
+    }
+    expect(statuses.at(-1), `statuses: ${statuses.join(", ")}`).toBe(429);
+    expect(statuses.slice(0, -1).every((status) => status === 401)).toBe(true);
+  });
+});

@@ -1,0 +1,67 @@
+import "server-only";
+import { hasRecentEvent, recordEvent } from "./audit";
+import { verifyAgainstDummyHash, verifyPassword } from "./password";
+import type { Client } from "./request-context";
+import { createSession, generateSessionToken, pruneSessions, revokeSession, sessionIdFromToken } from "./session";
+import { deleteSessionCookie, readSessionCookie, setSessionCookie } from "./session-cookie";
+import { accountKey, consumeAttempt, ipKey, settleSuccess, ThrottledError } from "./throttle";
+import { findUserWithHash, type PublicUser } from "./users";
+import type { Credentials } from "./validation";
+
+/**
+ * The one implementation of "are these credentials right?", for the sign-in form
+ * and the JSON API alike. Layered like Lucia's example: take an attempt from the
+ * account's and the address's throttles (refused while either is blocked, even
+ * with the right password), verify, and on success reset the account and give
+ * the address its attempt back. Throws ThrottledError when throttled.
+ * An unknown user costs the same bcrypt compare as a known one, so neither the
+ * clock nor the throttle tells which usernames exist.
+ */
+export async function authenticate({ username, password }: Credentials, client: Client): Promise<PublicUser | null> {
+  const account = accountKey(username);
+  const address = ipKey(client.ip);
+  try {
+    await consumeAttempt([account, address]);
+  } catch (error) {
+    if (error instanceof ThrottledError) await noteThrottled(username, client);
+    throw error;
+  }
+  const user = await findUserWithHash(username);
+  const valid = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummyHash(password);
+  if (!user || !valid) {
+    await recordEvent({ type: "sign_in_failed", client, userId: user?.id ?? null, username });
+    return null;
+  }
+  await settleSuccess({ reset: [account], refund: [address] });
+  return { id: user.id, username: user.username };
+}
+
+/**
+ * Records a refused attempt, in the user's own activity when the account exists,
+ * but once a minute per username at most: an attacker hammering a blocked
+ * account must not flood the log (or the user's last-20 list) with one row per request.
+ */
+async function noteThrottled(username: string, client: Client): Promise<void> {
+  if (await hasRecentEvent("sign_in_throttled", username, 60)) return;
+  const user = await findUserWithHash(username);
+  await recordEvent({ type: "sign_in_throttled", client, userId: user?.id ?? null, username });
+}
+
+/** Starts a session for a user who just proved who they are, and sets its cookie. */
+export async function startSession(user: PublicUser, options: { persistent: boolean; client: Client }): Promise<void> {
+  const token = generateSessionToken();
+  await createSession(token, user, options);
+  await setSessionCookie({ sid: token, uid: user.id }, options.persistent);
+  await recordEvent({ type: "sign_in", client: options.client, userId: user.id, username: user.username });
+  if (Math.random() < 0.01) await pruneSessions();
+}
+
+/** Ends this request's session on the server and in the browser. */
+export async function endSession(client: Client): Promise<void> {
+  const cookie = await readSessionCookie();
+  if (cookie.ok) {
+    await revokeSession(sessionIdFromToken(cookie.data.sid));
+    await recordEvent({ type: "sign_out", client, userId: cookie.data.uid });
+  }
+  await deleteSessionCookie();
+}

@@ -1,0 +1,42 @@
+// The rules for a new password, after NIST SP 800-63B-4 §3.1.1.2 and OWASP ASVS 5
+// V6.2: long enough, within bcrypt's limit, no composition rules, not one of the
+// most common passwords, not built on the username. One policy for sign-up,
+// password change and the CLI.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { isPasswordTooLong, MAX_PASSWORD_BYTES } from "./password";
+
+const DEFAULT_MIN_PASSWORD_LENGTH = 12;
+
+export function getMinPasswordLength(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.PASSWORD_MIN_LENGTH;
+  if (raw === undefined || raw === "") return DEFAULT_MIN_PASSWORD_LENGTH;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 8 || value > 64) {
+    throw new Error(`Keycard: PASSWORD_MIN_LENGTH must be an integer from 8 to 64 (got "${raw}").`);
+  }
+  return value;
+}
+
+/** A one-sentence reason the password is refused, or null when it is acceptable. */
+export function checkPasswordPolicy(password: string, username: string): string | null {
+  const minLength = getMinPasswordLength();
+  // Count characters as a person does (code points), not UTF-16 units.
+  if ([...password].length < minLength) return `Password must be at least ${minLength} characters.`;
+  if (isPasswordTooLong(password)) return `Password must be at most ${MAX_PASSWORD_BYTES} bytes.`;
+  if (username !== "" && password.toLowerCase().includes(username.toLowerCase())) {
+    return "Password must not contain the username.";
+  }
+  if (isCommonPassword(password)) return "That password is too common. Choose another.";
+  return null;
+}
+
+let commonPasswords: Set<string> | undefined;
+
+/** Whether the password (in any letter case) is on the shipped list (lib/data/README.md). */
+export function isCommonPassword(password: string): boolean {
+  commonPasswords ??= new Set(
+    readFileSync(path.join(process.cwd(), "lib", "data", "common-passwords.txt"), "utf8").split("\n").filter(Boolean),
+  );
+  return commonPasswords.has(password.toLowerCase());
+}
