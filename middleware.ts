@@ -27,9 +27,8 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
   const nonce = createNonce();
   const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development" });
   const { pathname, search, searchParams } = request.nextUrl;
-  const signedIn = await hasValidSeal(request);
 
-  if (PROTECTED.test(pathname) && !signedIn) {
+  if (PROTECTED.test(pathname) && !(await hasValidSeal(request))) {
     const login = new URL(`/login?next=${encodeURIComponent(pathname + search)}`, request.url);
     // Same host as the request, so Next sends a relative Location: behind a proxy
     // or under `next start -H 127.0.0.1`, request.url's host may not be the public one.
@@ -46,7 +45,8 @@ export async function middleware(request: NextRequest): Promise<NextResponse> {
   // stored. Only when no session cookie is left, so a link cannot sign anyone out,
   // and only on GET: the sign-in form on this page posts to this same URL, and
   // its answer carries the new session's cookie.
-  if (request.method === "GET" && pathname === "/login" && searchParams.has("signed-out") && !signedIn) {
+  const signedOutLanding = request.method === "GET" && pathname === "/login" && searchParams.has("signed-out");
+  if (signedOutLanding && !(await hasValidSeal(request))) {
     response.headers.set("Clear-Site-Data", '"cookies"');
   }
   return response;
