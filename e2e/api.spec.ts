@@ -150,3 +150,15 @@ test("GET /api/health: 200 and ok", async ({ request }) => {
   expect(response.status()).toBe(200);
   expect(await response.json()).toEqual({ status: "ok" });
 });
+
+// Found by the benchmark harness, which checks the raw HTML: React split
+// "Welcome {name}!" into three text nodes with comments between them.
+test("the dashboard's HTML says Welcome {username}! in one piece, for clients that read the markup", async ({
+  request,
+  user,
+  signInThroughApi,
+}) => {
+  const response = await request.get("/dashboard", { headers: withSession(await signInThroughApi(user)) });
+  expect(response.status()).toBe(200);
+  expect(await response.text()).toContain(`Welcome ${user.username}!`);
+});

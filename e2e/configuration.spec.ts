@@ -1,10 +1,11 @@
 // Settings the main test server does not use, on a second production server of
 // their own (same build, its own throwaway database): SIGNUP=closed, and
-// TRUST_PROXY=0, where a client-sent X-Forwarded-For must count for nothing.
+// TRUST_PROXY=0, where a client-sent X-Forwarded-For must count for nothing;
+// and a database that is missing or broken, which /api/health must report.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -127,4 +128,49 @@ test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
     expect(statuses.at(-1), `statuses: ${statuses.join(", ")}`).toBe(429);
     expect(statuses.slice(0, -1).every((status) => status === 401)).toBe(true);
   });
+});
+
+/** `next start` alone (no prestart migration), on a database file as the test leaves it. */
+async function startBareServer(databasePath: string): Promise<{ origin: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn("npx", ["next", "start", "-p", String(port)], {
+    detached: true,
+    stdio: "ignore",
+    env: { ...process.env, DATABASE_URL: `file:${databasePath}`, SESSION_SECRET: sessionSecret(), NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  const exited = once(child, "exit");
+  return {
+    origin: `http://localhost:${port}`,
+    stop: async () => {
+      if (child.pid !== undefined && child.exitCode === null) {
+        process.kill(-child.pid, "SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+test("GET /api/health answers 503 when the database is missing or is not a database", async ({}, testInfo) => {
+  testInfo.setTimeout(90_000);
+  const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
+  const garbage = path.join(directory, "garbage.db");
+  writeFileSync(garbage, "this is not a SQLite database, whatever its name says");
+  try {
+    for (const databasePath of [path.join(directory, "missing.db"), garbage]) {
+      const server = await startBareServer(databasePath);
+      try {
+        const health = () => fetch(`${server.origin}/api/health`).then((response) => response.status, () => 0);
+        await expect.poll(health, { timeout: 45_000, intervals: [100, 250, 500] }).toBe(503);
+        const response = await fetch(`${server.origin}/api/health`);
+        expect(response.headers.get("cache-control")).toContain("no-store");
+        expect(await response.json()).toEqual({ status: "unavailable" });
+      } finally {
+        await server.stop();
+      }
+    }
+    // A missing database is reported, not silently created empty.
+    expect(existsSync(path.join(directory, "missing.db"))).toBe(false);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 });

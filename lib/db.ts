@@ -8,7 +8,9 @@ import { getDatabasePath } from "./database-path";
 const globalForPrisma = globalThis as unknown as { keycardPrisma?: PrismaClient };
 
 function createClient(): PrismaClient {
-  const adapter = new PrismaBetterSqlite3({ url: getDatabasePath(), timeout: 5000 });
+  // fileMustExist: a missing file is an error (503), not a new empty database;
+  // migrations create it (npm start, npm run dev, npm run db:migrate).
+  const adapter = new PrismaBetterSqlite3({ url: getDatabasePath(), timeout: 5000, fileMustExist: true });
   return new PrismaClient({ adapter });
 }
 

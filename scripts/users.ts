@@ -7,6 +7,7 @@
 //   passwd <username> [--password-stdin]  set a new password; signs the user out everywhere
 //   revoke <username>                     sign the user out everywhere
 import { createInterface } from "node:readline";
+import { migrateDatabase } from "./migrate";
 import { checkPasswordPolicy } from "../lib/password-policy";
 import { revokeUserSessions } from "../lib/session";
 import {
@@ -30,6 +31,8 @@ const USAGE = `Usage: npm run users -- <command>
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
+  // Works on a fresh checkout too: the database is created or brought up to date first.
+  migrateDatabase();
   const flags = new Set(argv.filter((arg) => arg.startsWith("--")));
   const [command, rawName, ...extra] = argv.filter((arg) => !arg.startsWith("--"));
   const unknownFlag = [...flags].find((flag) => flag !== "--password-stdin");

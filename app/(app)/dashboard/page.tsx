@@ -8,7 +8,8 @@ export default async function DashboardPage() {
   const user = await requireUser("/dashboard");
   return (
     <>
-      <h1>Welcome {user.username}!</h1>
+      {/* One text node, so the greeting reads "Welcome name!" in the raw HTML too. */}
+      <h1>{`Welcome ${user.username}!`}</h1>
       <p>You are signed in.</p>
       <p>
         <Link href="/account">Manage your account</Link>: password, sessions and recent activity.
