@@ -1,5 +1,6 @@
-// Password hashing and policy. bcrypt reads at most 72 bytes of its input and
-// silently ignores the rest, so longer passwords are refused, never truncated.
+// Password hashing. bcrypt reads at most 72 bytes of its input and silently
+// ignores the rest, so longer passwords are refused, never truncated.
+// The rules for choosing a password are in password-policy.ts.
 import bcrypt from "bcryptjs";
 import { getBcryptCost } from "./env";
 
