@@ -39,13 +39,22 @@ export async function authenticate({ username, password }: Credentials, client: 
 /**
  * Records a refused attempt, in the user's own activity when the account exists,
  * but once a minute per username at most: an attacker hammering a blocked
- * account must not flood the log (or the user's last-20 list) with one row per request.
+ * account must not flood the log (or the user's last-20 list) with one row per
+ * request. Refusals that arrive together share one check.
  */
-async function noteThrottled(username: string, client: Client): Promise<void> {
-  if (await hasRecentEvent("sign_in_throttled", username, 60)) return;
-  const user = await findUserWithHash(username);
-  await recordEvent({ type: "sign_in_throttled", client, userId: user?.id ?? null, username });
+function noteThrottled(username: string, client: Client): Promise<void> {
+  const running = notingThrottled.get(username);
+  if (running) return running;
+  const noting = (async () => {
+    if (await hasRecentEvent("sign_in_throttled", username, 60)) return;
+    const user = await findUserWithHash(username);
+    await recordEvent({ type: "sign_in_throttled", client, userId: user?.id ?? null, username });
+  })().finally(() => notingThrottled.delete(username));
+  notingThrottled.set(username, noting);
+  return noting;
 }
+
+const notingThrottled = new Map<string, Promise<void>>();
 
 /** Starts a session for a user who just proved who they are, and sets its cookie. */
 export async function startSession(user: PublicUser, options: { persistent: boolean; client: Client }): Promise<void> {

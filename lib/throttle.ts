@@ -1,5 +1,6 @@
 import "server-only";
-import { db } from "./db";
+import Database from "better-sqlite3";
+import { getDatabasePath } from "./database-path";
 
 // Brute-force and abuse throttling, persisted in SQLite so that it survives
 // restarts and is shared by every process on the database. Only failures count
@@ -51,45 +52,57 @@ export function delayAfter(failures: number, rule: ThrottleRule): number {
   return Math.min(rule.maxDelaySeconds, rule.baseDelaySeconds * 2 ** exponent);
 }
 
+type ThrottleRow = { failures: number; blockedUntil: string | null; updatedAt: string };
+
+let connection: Database.Database | undefined;
+
+/**
+ * A connection of the throttle's own, used synchronously. Prisma's adapter runs
+ * every query of the process on one connection, so while an interactive Prisma
+ * transaction is open, other requests' writes run inside it, and a rollback
+ * would erase them. A better-sqlite3 transaction here runs start to finish
+ * without yielding (no other request can interleave), and BEGIN IMMEDIATE takes
+ * SQLite's write lock first, so other processes queue (busy timeout) instead of
+ * racing between the read and the write.
+ */
+function throttleDb(): Database.Database {
+  connection ??= new Database(getDatabasePath(), { fileMustExist: true, timeout: 5000 });
+  return connection;
+}
+
+/** Timestamps in the text form Prisma's adapter writes, so both read each other's rows. */
+function toStored(date: Date): string {
+  return date.toISOString().replace("Z", "+00:00");
+}
+
 /**
  * Takes one attempt for every key, or throws ThrottledError (counting nothing)
  * while any key is blocked. The attempt is counted as a failure *before* the
- * password is checked, in one transaction, so a burst of parallel guesses
- * cannot all slip past the check before any of them is counted (the way
- * Lucia's throttler consumes first). A success gives it back: settleSuccess.
+ * password is checked, atomically with the check, so a burst of parallel
+ * guesses cannot all slip past it before any is counted (the way Lucia's
+ * throttler consumes first). A success gives it back: settleSuccess.
  */
 export async function consumeAttempt(keys: ThrottleKey[], now: Date = new Date()): Promise<void> {
-  const retryAfterSeconds = await db.$transaction(async (tx) => {
-    // A no-op write first, so the transaction holds SQLite's write lock before it
-    // reads: concurrent attempts, even from other processes, queue up here.
-    const rows = [];
-    for (const { key } of keys) {
-      rows.push(
-        await tx.throttle.upsert({
-          where: { key },
-          create: { key, failures: 0, updatedAt: now },
-          update: { failures: { increment: 0 } },
-        }),
-      );
-    }
-    const blockedUntil = Math.max(0, ...rows.map((row) => row.blockedUntil?.getTime() ?? 0));
+  const sqlite = throttleDb();
+  const read = sqlite.prepare<[string], ThrottleRow>('SELECT failures, blockedUntil, updatedAt FROM "Throttle" WHERE key = ?');
+  const write = sqlite.prepare(
+    'INSERT INTO "Throttle" (key, failures, blockedUntil, updatedAt) VALUES (?, ?, ?, ?) ' +
+      "ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, blockedUntil = excluded.blockedUntil, updatedAt = excluded.updatedAt",
+  );
+  const take = sqlite.transaction((): number => {
+    const rows = keys.map(({ key }) => read.get(key));
+    const blockedUntil = Math.max(0, ...rows.map((row) => (row?.blockedUntil ? Date.parse(row.blockedUntil) : 0)));
     if (blockedUntil > now.getTime()) return Math.ceil((blockedUntil - now.getTime()) / 1000);
-
     for (const [index, { key, rule }] of keys.entries()) {
-      const row = rows[index]!;
+      const row = rows[index];
       const forgetBefore = now.getTime() - rule.forgetAfterSeconds * 1000;
-      const failures = row.updatedAt.getTime() > forgetBefore ? row.failures + 1 : 1;
+      const failures = row && Date.parse(row.updatedAt) > forgetBefore ? row.failures + 1 : 1;
       const delay = delayAfter(failures, rule);
-      await tx.throttle.update({
-        where: { key },
-        data: { failures, blockedUntil: delay > 0 ? new Date(now.getTime() + delay * 1000) : null, updatedAt: now },
-      });
+      write.run(key, failures, delay > 0 ? toStored(new Date(now.getTime() + delay * 1000)) : null, toStored(now));
     }
     return 0;
   });
-  // Thrown after the commit, never inside the transaction: the adapter runs every
-  // query on one SQLite connection, so a rollback would also erase whatever other
-  // requests wrote meanwhile (audit events, sessions), though they were told it was saved.
+  const retryAfterSeconds = take.immediate();
   if (retryAfterSeconds > 0) throw new ThrottledError(retryAfterSeconds);
   if (Math.random() < 0.01) await pruneThrottles(now);
 }
@@ -99,27 +112,30 @@ export async function consumeAttempt(keys: ThrottleKey[], now: Date = new Date()
  * keys get their attempt back, so successes never count against a client.
  */
 export async function settleSuccess({ reset, refund }: { reset: ThrottleKey[]; refund: ThrottleKey[] }): Promise<void> {
-  await db.$transaction(async (tx) => {
-    await tx.throttle.deleteMany({ where: { key: { in: reset.map((entry) => entry.key) } } });
-    for (const { key, rule } of refund) {
-      const row = await tx.throttle.findUnique({ where: { key } });
-      if (!row || row.failures === 0) continue;
-      const failures = row.failures - 1;
-      await tx.throttle.update({
-        where: { key },
-        data: { failures, ...(delayAfter(failures, rule) === 0 ? { blockedUntil: null } : {}) },
-      });
-    }
-  });
+  const sqlite = throttleDb();
+  const remove = sqlite.prepare('DELETE FROM "Throttle" WHERE key = ?');
+  const read = sqlite.prepare<[string], { failures: number }>('SELECT failures FROM "Throttle" WHERE key = ?');
+  const decrement = sqlite.prepare('UPDATE "Throttle" SET failures = ? WHERE key = ?');
+  const unblock = sqlite.prepare('UPDATE "Throttle" SET failures = ?, blockedUntil = NULL WHERE key = ?');
+  sqlite
+    .transaction(() => {
+      for (const { key } of reset) remove.run(key);
+      for (const { key, rule } of refund) {
+        const row = read.get(key);
+        if (!row || row.failures === 0) continue;
+        const failures = row.failures - 1;
+        (delayAfter(failures, rule) === 0 ? unblock : decrement).run(failures, key);
+      }
+    })
+    .immediate();
 }
 
 /** Deletes counters that are forgotten anyway and no longer block. */
 export async function pruneThrottles(now: Date = new Date()): Promise<number> {
-  const { count } = await db.throttle.deleteMany({
-    where: {
-      updatedAt: { lt: new Date(now.getTime() - DAY * 1000) },
-      OR: [{ blockedUntil: null }, { blockedUntil: { lt: now } }],
-    },
-  });
-  return count;
+  const { changes } = throttleDb()
+    .prepare(
+      'DELETE FROM "Throttle" WHERE julianday(updatedAt) < julianday(?) AND (blockedUntil IS NULL OR julianday(blockedUntil) < julianday(?))',
+    )
+    .run(toStored(new Date(now.getTime() - DAY * 1000)), toStored(now));
+  return changes;
 }
