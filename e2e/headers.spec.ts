@@ -120,10 +120,7 @@ test("signing up, in, changing the password and signing out runs without a CSP v
   await expect(current).toHaveAttribute("type", "password");
   await page.getByRole("button", { name: "Show" }).first().click();
   await expect(current).toHaveAttribute("type", "text");
-  await page.getByLabel("New password", { exact: true }).fill(replacement);
-  await page.getByLabel("Confirm new password", { exact: true }).fill(replacement);
-  await page.getByRole("button", { name: "Change password" }).click();
-  await expect(page.getByTestId("change-password-message")).toHaveText("Password changed. Your other sessions were signed out.");
+  await submitNewPassword(page, replacement);
 
   await page.getByRole("navigation").getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL("/login?signed-out=1");
@@ -152,13 +149,18 @@ test.describe("without JavaScript", () => {
     await expect(page.getByTestId("sessions").getByTestId("session")).toHaveCount(1);
 
     await page.getByLabel("Current password", { exact: true }).fill(user.password);
-    await page.getByLabel("New password", { exact: true }).fill(replacement);
-    await page.getByLabel("Confirm new password", { exact: true }).fill(replacement);
-    await page.getByRole("button", { name: "Change password" }).click();
-    await expect(page.getByTestId("change-password-message")).toHaveText("Password changed. Your other sessions were signed out.");
+    await submitNewPassword(page, replacement);
 
     await page.getByRole("navigation").getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL("/login?signed-out=1");
     expect((await request.post("/api/session", { data: { username: user.username, password: replacement } })).status()).toBe(200);
   });
 });
+
+/** Fills in the new password twice on /account (the current one is already typed) and expects success. */
+async function submitNewPassword(page: Page, replacement: string): Promise<void> {
+  await page.getByLabel("New password", { exact: true }).fill(replacement);
+  await page.getByLabel("Confirm new password", { exact: true }).fill(replacement);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByTestId("change-password-message")).toHaveText("Password changed. Your other sessions were signed out.");
+}

@@ -5,7 +5,7 @@ import type { Client } from "./request-context";
 import { createSession, generateSessionToken, pruneSessions, revokeSession, sessionIdFromToken } from "./session";
 import { deleteSessionCookie, readSessionCookie, setSessionCookie } from "./session-cookie";
 import { accountKey, consumeAttempt, ipKey, settleSuccess, ThrottledError } from "./throttle";
-import { findUserWithHash, type PublicUser } from "./users";
+import { findUserByUsername, findUserWithHash, type PublicUser } from "./users";
 import type { Credentials } from "./validation";
 
 /**
@@ -47,7 +47,7 @@ function noteThrottled(username: string, client: Client): Promise<void> {
   if (running) return running;
   const noting = (async () => {
     if (await hasRecentEvent("sign_in_throttled", username, 60)) return;
-    const user = await findUserWithHash(username);
+    const user = await findUserByUsername(username);
     await recordEvent({ type: "sign_in_throttled", client, userId: user?.id ?? null, username });
   })().finally(() => notingThrottled.delete(username));
   notingThrottled.set(username, noting);

@@ -13,8 +13,6 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export const isProduction = process.env.NODE_ENV === "production";
-
 export type SessionConfig = {
   /** iron-session's password map: the highest number seals, every one unseals. */
   secrets: Record<string, string>;

@@ -6,12 +6,8 @@ import { getBcryptCost } from "./env";
 
 export const MAX_PASSWORD_BYTES = 72;
 
-export function passwordByteLength(password: string): number {
-  return new TextEncoder().encode(password).length;
-}
-
 export function isPasswordTooLong(password: string): boolean {
-  return passwordByteLength(password) > MAX_PASSWORD_BYTES;
+  return new TextEncoder().encode(password).length > MAX_PASSWORD_BYTES;
 }
 
 export async function hashPassword(password: string): Promise<string> {
