@@ -1,6 +1,5 @@
 import "server-only";
-import Database from "better-sqlite3";
-import { getDatabasePath } from "./database-path";
+import { sqlite, statement, toStoredDate } from "./sqlite";
 
 // Brute-force and abuse throttling, persisted in SQLite so that it survives
 // restarts and is shared by every process on the database. Only failures count
@@ -54,27 +53,6 @@ export function delayAfter(failures: number, rule: ThrottleRule): number {
 
 type ThrottleRow = { failures: number; blockedUntil: string | null; updatedAt: string };
 
-let connection: Database.Database | undefined;
-
-/**
- * A connection of the throttle's own, used synchronously. Prisma's adapter runs
- * every query of the process on one connection, so while an interactive Prisma
- * transaction is open, other requests' writes run inside it, and a rollback
- * would erase them. A better-sqlite3 transaction here runs start to finish
- * without yielding (no other request can interleave), and BEGIN IMMEDIATE takes
- * SQLite's write lock first, so other processes queue (busy timeout) instead of
- * racing between the read and the write.
- */
-function throttleDb(): Database.Database {
-  connection ??= new Database(getDatabasePath(), { fileMustExist: true, timeout: 5000 });
-  return connection;
-}
-
-/** Timestamps in the text form Prisma's adapter writes, so both read each other's rows. */
-function toStored(date: Date): string {
-  return date.toISOString().replace("Z", "+00:00");
-}
-
 /**
  * Takes one attempt for every key, or throws ThrottledError (counting nothing)
  * while any key is blocked. The attempt is counted as a failure *before* the
@@ -83,13 +61,12 @@ function toStored(date: Date): string {
  * throttler consumes first). A success gives it back: settleSuccess.
  */
 export async function consumeAttempt(keys: ThrottleKey[], now: Date = new Date()): Promise<void> {
-  const sqlite = throttleDb();
-  const read = sqlite.prepare<[string], ThrottleRow>('SELECT failures, blockedUntil, updatedAt FROM "Throttle" WHERE key = ?');
-  const write = sqlite.prepare(
+  const read = statement<[string], ThrottleRow>('SELECT failures, blockedUntil, updatedAt FROM "Throttle" WHERE key = ?');
+  const write = statement(
     'INSERT INTO "Throttle" (key, failures, blockedUntil, updatedAt) VALUES (?, ?, ?, ?) ' +
       "ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, blockedUntil = excluded.blockedUntil, updatedAt = excluded.updatedAt",
   );
-  const take = sqlite.transaction((): number => {
+  const take = sqlite().transaction((): number => {
     const rows = keys.map(({ key }) => read.get(key));
     const blockedUntil = Math.max(0, ...rows.map((row) => (row?.blockedUntil ? Date.parse(row.blockedUntil) : 0)));
     if (blockedUntil > now.getTime()) return Math.ceil((blockedUntil - now.getTime()) / 1000);
@@ -98,7 +75,7 @@ export async function consumeAttempt(keys: ThrottleKey[], now: Date = new Date()
       const forgetBefore = now.getTime() - rule.forgetAfterSeconds * 1000;
       const failures = row && Date.parse(row.updatedAt) > forgetBefore ? row.failures + 1 : 1;
       const delay = delayAfter(failures, rule);
-      write.run(key, failures, delay > 0 ? toStored(new Date(now.getTime() + delay * 1000)) : null, toStored(now));
+      write.run(key, failures, delay > 0 ? toStoredDate(new Date(now.getTime() + delay * 1000)) : null, toStoredDate(now));
     }
     return 0;
   });
@@ -112,12 +89,11 @@ export async function consumeAttempt(keys: ThrottleKey[], now: Date = new Date()
  * keys get their attempt back, so successes never count against a client.
  */
 export async function settleSuccess({ reset, refund }: { reset: ThrottleKey[]; refund: ThrottleKey[] }): Promise<void> {
-  const sqlite = throttleDb();
-  const remove = sqlite.prepare('DELETE FROM "Throttle" WHERE key = ?');
-  const read = sqlite.prepare<[string], { failures: number }>('SELECT failures FROM "Throttle" WHERE key = ?');
-  const decrement = sqlite.prepare('UPDATE "Throttle" SET failures = ? WHERE key = ?');
-  const unblock = sqlite.prepare('UPDATE "Throttle" SET failures = ?, blockedUntil = NULL WHERE key = ?');
-  sqlite
+  const remove = statement('DELETE FROM "Throttle" WHERE key = ?');
+  const read = statement<[string], { failures: number }>('SELECT failures FROM "Throttle" WHERE key = ?');
+  const decrement = statement('UPDATE "Throttle" SET failures = ? WHERE key = ?');
+  const unblock = statement('UPDATE "Throttle" SET failures = ?, blockedUntil = NULL WHERE key = ?');
+  sqlite()
     .transaction(() => {
       for (const { key } of reset) remove.run(key);
       for (const { key, rule } of refund) {
@@ -132,10 +108,9 @@ export async function settleSuccess({ reset, refund }: { reset: ThrottleKey[]; r
 
 /** Deletes counters that are forgotten anyway and no longer block. */
 export async function pruneThrottles(now: Date = new Date()): Promise<number> {
-  const { changes } = throttleDb()
-    .prepare(
+  const { changes } = statement(
       'DELETE FROM "Throttle" WHERE julianday(updatedAt) < julianday(?) AND (blockedUntil IS NULL OR julianday(blockedUntil) < julianday(?))',
     )
-    .run(toStored(new Date(now.getTime() - DAY * 1000)), toStored(now));
+    .run(toStoredDate(new Date(now.getTime() - DAY * 1000)), toStoredDate(now));
   return changes;
 }
