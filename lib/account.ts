@@ -2,7 +2,8 @@ import "server-only";
 import { recordEvent } from "./audit";
 import { verifyPassword } from "./password";
 import type { Client } from "./request-context";
-import { revokeUserSessions, type ValidatedSession } from "./session";
+import { revokeUserSessions } from "./session";
+import type { ValidatedSession } from "./session-lookup";
 import { accountKey, consumeAttempt, ipKey, settleSuccess } from "./throttle";
 import { findUserWithHash, setPassword } from "./users";
 

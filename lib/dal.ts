@@ -1,34 +1,33 @@
 import "server-only";
+import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { recordEvent } from "./audit";
 import { getClient } from "./request-context";
-import { validateSessionToken, type ValidatedSession } from "./session";
-import { readSessionCookie } from "./session-cookie";
+import { getSessionOptions } from "./session-config";
+import { decodeHandoff, handoffHeaderName } from "./session-handoff";
+import { checkSessionSeal, type CookieCheck, type ValidatedSession } from "./session-lookup";
 import type { PublicUser } from "./users";
 
 /**
- * This request's session and user, checked against the database every time:
- * one query for both, memoised per request by React's cache(). Middleware only
- * makes an optimistic guess from the cookie; every page, action and route asks
- * here, so a request that skips middleware still sees nothing.
+ * This request's session and user, checked against the database: one query for
+ * both, once per request. Middleware makes that check and hands it over
+ * (lib/session-handoff.ts); a request that did not pass middleware is checked
+ * here. Every page, action and route asks here, never the cookie directly.
  */
 export const getCurrentSession = cache(async (): Promise<ValidatedSession | null> => {
-  const cookie = await readSessionCookie();
-  if (!cookie.ok) {
-    // Expiry is how cookies normally end; anything else may be tampering or a
-    // secret removed too early. Never log the cookie itself.
-    if (cookie.rejected && cookie.rejected !== "expired") await noteRejectedCookie(cookie.rejected);
-    return null;
-  }
-  const result = await validateSessionToken(cookie.data.sid, cookie.data.uid);
-  if (!result.ok) {
-    // A revoked or unknown token coming back is a replayed cookie: worth a line in the log.
-    if (result.reason === "revoked" || result.reason === "unknown") await noteRejectedCookie(result.reason, cookie.data.uid);
-    return null;
-  }
-  return result.value;
+  const check = await checkThisRequest();
+  if (check.ok) return check.value;
+  // Never log the cookie itself.
+  if (check.rejected) await noteRejectedCookie(check.rejected, check.claimedUserId);
+  return null;
 });
+
+async function checkThisRequest(): Promise<CookieCheck> {
+  const handoff = decodeHandoff((await headers()).get(handoffHeaderName()));
+  if (handoff) return handoff;
+  return checkSessionSeal((await cookies()).get(getSessionOptions().cookieName)?.value);
+}
 
 export async function getCurrentUser(): Promise<PublicUser | null> {
   return (await getCurrentSession())?.user ?? null;
@@ -49,7 +48,7 @@ export async function requireUser(returnTo: string): Promise<PublicUser> {
 // every request must not turn each request into a database write.
 const recentlyNoted = new Map<string, number>();
 
-async function noteRejectedCookie(reason: string, userId: number | null = null): Promise<void> {
+async function noteRejectedCookie(reason: string, userId: number | null): Promise<void> {
   const client = await getClient();
   const now = Date.now();
   const last = recentlyNoted.get(client.ip);

@@ -2,19 +2,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 
 import { db } from "./db";
 import { getSessionConfig } from "./env";
+import { createSession, listActiveSessions, pruneSessions, revokeSession, revokeUserSession, revokeUserSessions } from "./session";
 import {
-  createSession,
   generateSessionToken,
   LAST_SEEN_RESOLUTION_MS,
-  listActiveSessions,
-  pruneSessions,
-  revokeSession,
-  revokeUserSession,
-  revokeUserSessions,
   sessionIdFromToken,
   sessionState,
   validateSessionToken,
-} from "./session";
+} from "./session-lookup";
 import { rawRows, resetToUsers } from "./test-db";
 import type { PublicUser } from "./users";
 

@@ -1,52 +1,14 @@
 import "server-only";
-import { createHash, randomBytes } from "node:crypto";
 import { db } from "./db";
-import { getSessionConfig, type SessionConfig } from "./env";
+import { getSessionConfig } from "./env";
 import type { Client } from "./request-context";
+import { sessionIdFromToken, sessionState, type SessionRecord } from "./session-lookup";
 import type { PublicUser } from "./users";
 
 // Server-side session records behind the sealed cookie (OWASP ASVS 5 V7): the
 // cookie carries a random token, the database row decides whether it still
 // counts. That is what makes sign-out, "sign out everywhere" and idle and
 // absolute timeouts real: a copied cookie dies with its row.
-
-/** "Last seen" is written at most this often per session, not on every request. */
-export const LAST_SEEN_RESOLUTION_MS = 60_000;
-
-/** 128 random bits (OWASP's minimum for session ids), base64url: the value sealed into the cookie. */
-export function generateSessionToken(): string {
-  return randomBytes(16).toString("base64url");
-}
-
-/** Only this hash is stored, so a leaked database holds no usable tokens. */
-export function sessionIdFromToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
-
-export type SessionRecord = {
-  id: string;
-  userId: number;
-  createdAt: Date;
-  lastSeenAt: Date;
-  expiresAt: Date;
-  persistent: boolean;
-  revokedAt: Date | null;
-};
-
-export type SessionState = "active" | "revoked" | "expired" | "idle";
-
-/** Whether a session row still counts at `now`. Pure, so the clock can be chosen in tests. */
-export function sessionState(
-  session: Pick<SessionRecord, "lastSeenAt" | "expiresAt" | "persistent" | "revokedAt">,
-  now: Date,
-  config: Pick<SessionConfig, "persistent" | "browser"> = getSessionConfig(),
-): SessionState {
-  if (session.revokedAt) return "revoked";
-  if (now >= session.expiresAt) return "expired";
-  const { idleSeconds } = session.persistent ? config.persistent : config.browser;
-  if (now.getTime() - session.lastSeenAt.getTime() >= idleSeconds * 1000) return "idle";
-  return "active";
-}
 
 export async function createSession(
   token: string,
@@ -67,33 +29,6 @@ export async function createSession(
       userAgent: options.client.userAgent,
     },
   });
-}
-
-export type ValidatedSession = { session: SessionRecord; user: PublicUser };
-
-/**
- * The session and its user in one query, or why it does not count. Refreshes
- * "last seen" when it is older than LAST_SEEN_RESOLUTION_MS.
- */
-export async function validateSessionToken(
-  token: string,
-  userId: number,
-  now: Date = new Date(),
-): Promise<{ ok: true; value: ValidatedSession } | { ok: false; reason: SessionState | "unknown" }> {
-  const row = await db.session.findUnique({
-    where: { id: sessionIdFromToken(token) },
-    include: { user: { select: { id: true, username: true } } },
-  });
-  // A token sealed for another user id is as good as unknown.
-  if (!row || row.userId !== userId) return { ok: false, reason: "unknown" };
-  const state = sessionState(row, now);
-  if (state !== "active") return { ok: false, reason: state };
-  const { user, ...session } = row;
-  if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
-    await db.session.update({ where: { id: session.id }, data: { lastSeenAt: now } });
-    session.lastSeenAt = now;
-  }
-  return { ok: true, value: { session, user } };
 }
 
 export async function revokeSession(sessionId: string, now: Date = new Date()): Promise<void> {

@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 
 import { db } from "./db";
 import { verifyPassword } from "./password";
-import { createSession, generateSessionToken, validateSessionToken } from "./session";
+import { createSession } from "./session";
+import { generateSessionToken, validateSessionToken } from "./session-lookup";
 import { clearDatabase, rawRows } from "./test-db";
 import {
   createUser,

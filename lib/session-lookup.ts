@@ -1,0 +1,138 @@
+// The per-request session check: the session row and its user in one prepared
+// statement on the process's synchronous SQLite connection (lib/sqlite.ts),
+// microseconds where a Prisma query costs about a millisecond. Middleware
+// (Node runtime) runs it once per request and hands the answer to the page
+// (lib/session-handoff.ts), so there is one database round trip per request
+// and, for most requests, no write. No "server-only": middleware imports it.
+import { createHash, randomBytes } from "node:crypto";
+import { unsealData, type UnsealErrorReason } from "iron-session";
+import { getSessionConfig, type SessionConfig } from "./env";
+import { getSessionOptions, hasSessionShape, type SessionCookieData } from "./session-config";
+import { statement, toStoredDate } from "./sqlite";
+
+/** "Last seen" is written at most this often per session, not on every request. */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/** 128 random bits (OWASP's minimum for session ids), base64url: the value sealed into the cookie. */
+export function generateSessionToken(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+/** Only this hash is stored, so a leaked database holds no usable tokens. */
+export function sessionIdFromToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export type SessionRecord = {
+  id: string;
+  userId: number;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  persistent: boolean;
+  revokedAt: Date | null;
+};
+
+export type SessionState = "active" | "revoked" | "expired" | "idle";
+
+/** Whether a session row still counts at `now`. Pure, so the clock can be chosen in tests. */
+export function sessionState(
+  session: Pick<SessionRecord, "lastSeenAt" | "expiresAt" | "persistent" | "revokedAt">,
+  now: Date,
+  config: Pick<SessionConfig, "persistent" | "browser"> = getSessionConfig(),
+): SessionState {
+  if (session.revokedAt) return "revoked";
+  if (now >= session.expiresAt) return "expired";
+  const { idleSeconds } = session.persistent ? config.persistent : config.browser;
+  if (now.getTime() - session.lastSeenAt.getTime() >= idleSeconds * 1000) return "idle";
+  return "active";
+}
+
+export type SessionUser = { id: number; username: string };
+export type ValidatedSession = { session: SessionRecord; user: SessionUser };
+export type SessionCheck = { ok: true; value: ValidatedSession } | { ok: false; reason: Exclude<SessionState, "active"> | "unknown" };
+
+type SessionRow = {
+  id: string;
+  userId: number;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  persistent: number;
+  revokedAt: string | null;
+  username: string;
+};
+
+const FIND_SESSION_WITH_USER =
+  'SELECT s.id, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt, s.persistent, s.revokedAt, u.username ' +
+  'FROM "Session" s JOIN "User" u ON u.id = s.userId WHERE s.id = ?';
+
+const TOUCH_SESSION = 'UPDATE "Session" SET lastSeenAt = ? WHERE id = ? AND revokedAt IS NULL';
+
+/**
+ * The session and its user, or why it does not count. Refreshes "last seen"
+ * when it is older than LAST_SEEN_RESOLUTION_MS. Throws when the database
+ * cannot be read (the caller answers 503).
+ */
+export function validateSessionToken(token: string, userId: number, now: Date = new Date()): SessionCheck {
+  const row = statement<[string], SessionRow>(FIND_SESSION_WITH_USER).get(sessionIdFromToken(token));
+  // A token sealed for another user id is as good as unknown.
+  if (!row || row.userId !== userId) return { ok: false, reason: "unknown" };
+  const session: SessionRecord = {
+    id: row.id,
+    userId: row.userId,
+    createdAt: parseStoredDate(row.createdAt),
+    lastSeenAt: parseStoredDate(row.lastSeenAt),
+    expiresAt: parseStoredDate(row.expiresAt),
+    persistent: row.persistent === 1,
+    revokedAt: row.revokedAt === null ? null : parseStoredDate(row.revokedAt),
+  };
+  const state = sessionState(session, now);
+  if (state !== "active") return { ok: false, reason: state };
+  if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
+    statement(TOUCH_SESSION).run(toStoredDate(now), session.id);
+    session.lastSeenAt = now;
+  }
+  return { ok: true, value: { session, user: { id: row.userId, username: row.username } } };
+}
+
+/**
+ * What a request's session cookie is worth: the session and user, or nothing.
+ * `rejected` names what deserves a line in the audit log: a seal that failed
+ * ("invalid": tampering or garbage; "unknown-password": a secret removed too
+ * early) or a token that came back after its session was revoked or deleted.
+ * Cookies that simply ended (expired seal, idle or expired session) and
+ * requests without a cookie are not worth noting.
+ */
+export type CookieCheck =
+  | { ok: true; value: ValidatedSession }
+  | { ok: false; rejected: Exclude<UnsealErrorReason, "expired"> | "revoked" | "unknown" | null; claimedUserId: number | null };
+
+export const NO_SESSION: CookieCheck = { ok: false, rejected: null, claimedUserId: null };
+
+/** Opens the cookie's seal and checks its token against the database. */
+export async function checkSessionSeal(seal: string | undefined, now: Date = new Date()): Promise<CookieCheck> {
+  if (!seal) return NO_SESSION;
+  let unsealError: UnsealErrorReason | null = null;
+  const data = await unsealData<Partial<SessionCookieData>>(seal, {
+    ...getSessionOptions(),
+    onUnsealError: (reason) => (unsealError = reason),
+  });
+  if (!hasSessionShape(data)) {
+    return unsealError && unsealError !== "expired" ? { ok: false, rejected: unsealError, claimedUserId: null } : NO_SESSION;
+  }
+  const result = validateSessionToken(data.sid, data.uid, now);
+  if (result.ok) return result;
+  if (result.reason === "revoked" || result.reason === "unknown") {
+    return { ok: false, rejected: result.reason, claimedUserId: data.uid };
+  }
+  return NO_SESSION;
+}
+
+/**
+ * Timestamps as stored: ISO 8601 with an offset (Prisma's adapter), or SQLite's
+ * "YYYY-MM-DD HH:MM:SS" in UTC (CURRENT_TIMESTAMP defaults).
+ */
+function parseStoredDate(value: string): Date {
+  return new Date(value.includes("T") ? value : `${value.replace(" ", "T")}Z`);
+}
