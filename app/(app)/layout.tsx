@@ -1,17 +1,15 @@
-import Link from "next/link";
 import type { ReactNode } from "react";
-import { logoutAction } from "../(auth)/actions";
 
 export default function AppLayout({ children }: { children: ReactNode }) {
   return (
     <>
       <nav aria-label="Main">
         <span>
-          <Link href="/dashboard">Dashboard</Link> · <Link href="/protected">Protected</Link> ·{" "}
-          <Link href="/account">Account</Link>
+          <a href="/dashboard">Dashboard</a> · <a href="/protected">Protected</a> ·{" "}
+          <a href="/account">Account</a>
         </span>
-        {/* A plain form around a server action: signing out works without JavaScript. */}
-        <form action={logoutAction}>
+        {/* A plain form post: signing out works without JavaScript. */}
+        <form method="post" action="/sign-out">
           <button type="submit">Sign out</button>
         </form>
       </nav>

@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { requireUser } from "@/lib/dal";
 
 export const metadata: Metadata = { title: "Dashboard" };
@@ -12,7 +11,7 @@ export default async function DashboardPage() {
       <h1>{`Welcome ${user.username}!`}</h1>
       <p>You are signed in.</p>
       <p>
-        <Link href="/account">Manage your account</Link>: password, sessions and recent activity.
+        <a href="/account">Manage your account</a>: password, sessions and recent activity.
       </p>
     </>
   );
