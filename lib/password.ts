@@ -1,8 +1,9 @@
 // Password hashing. bcrypt reads at most 72 bytes of its input and silently
 // ignores the rest, so longer passwords are refused, never truncated.
-// The rules for choosing a password are in password-policy.ts.
-import bcrypt from "bcryptjs";
+// The rules for choosing a password are in password-policy.ts. The hashing
+// itself runs on worker threads (password-workers.ts).
 import { getBcryptCost } from "./env";
+import { compareOnWorker, hashOnWorker } from "./password-workers";
 
 export const MAX_PASSWORD_BYTES = 72;
 
@@ -12,12 +13,12 @@ export function isPasswordTooLong(password: string): boolean {
 
 export async function hashPassword(password: string): Promise<string> {
   if (isPasswordTooLong(password)) throw new Error(`Password must be at most ${MAX_PASSWORD_BYTES} bytes.`);
-  return bcrypt.hash(password, getBcryptCost());
+  return hashOnWorker(password, getBcryptCost());
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
   if (isPasswordTooLong(password)) return false;
-  return bcrypt.compare(password, hash);
+  return compareOnWorker(password, hash);
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -27,7 +28,7 @@ let dummyHash: Promise<string> | undefined;
  * cannot tell "no such user" from "wrong password" by the clock.
  */
 export async function verifyAgainstDummyHash(password: string): Promise<false> {
-  dummyHash ??= bcrypt.hash("keycard-dummy-password", getBcryptCost());
-  await bcrypt.compare(password, await dummyHash);
+  dummyHash ??= hashOnWorker("keycard-dummy-password", getBcryptCost());
+  await compareOnWorker(password, await dummyHash);
   return false;
 }
