@@ -14,7 +14,7 @@ import { SESSION_COOKIE, expect, sessionSecret, sessionSetCookie, test, unsealSe
 const RUNS = 40;
 const runs = fuzzSettings(RUNS).numRuns;
 // Each case is a request or two; some spend a bcrypt compare.
-test.beforeEach(() => test.setTimeout(30_000 + runs * 300));
+test.beforeEach(() => test.setTimeout(30_000 + runs * 500));
 
 // ---- Inputs -------------------------------------------------------------
 
@@ -111,7 +111,8 @@ function apiCases(user: TestUser): fc.Arbitrary<ApiCase> {
   const anyBody = fc.oneof(
     fc.jsonValue().map((value) => JSON.stringify(value)),
     fc.record({ username: fc.jsonValue(), password: fc.jsonValue() }).map((value) => JSON.stringify(value)),
-    assembled(['{"username":', '"password":', `"${user.username}"`, `"${user.password}"`, "}", "[", ",", '"', "\\u0000", "\\ud800", "=", "&"]),
+    // Fragments of a sign-in body (never the password: these cases must not sign in).
+    assembled(['{"username":', '"password":', `"${user.username}"`, "}", "[", ",", '"', "\\u0000", "\\ud800", "=", "&"]),
     fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
     // The right credentials in a body over the 4 KB limit: refused whole.
     fc.constant(JSON.stringify({ username: user.username, password: user.password, pad: "x".repeat(5000) })),
@@ -157,7 +158,10 @@ async function actionInputsOf(request: APIRequestContext, path: string): Promise
 type FieldValue = string | { upload: string };
 const upload = fc.string({ maxLength: 16 }).map((content): FieldValue => ({ upload: content }));
 const fieldValue: fc.Arbitrary<FieldValue> = fc.oneof({ arbitrary: anyText, weight: 5 }, { arbitrary: upload, weight: 1 });
-/** Extra fields, as a hand-made form may send: any name but Next's own `$ACTION…` ones. */
+/**
+ * Extra fields, as a hand-made form may send: any name but Next's own `$ACTION…`
+ * ones, whose malformed values Next.js answers with a 500 (see "KNOWN" below).
+ */
 const extraFields = fc.array(
   fc.tuple(fc.oneof(fc.constantFrom("username", "password", "confirm", "next", "remember"), headerText(12).filter((name) => !name.startsWith("$"))), fieldValue),
   { maxLength: 3 },
@@ -262,6 +266,36 @@ test("the sign-up form: any fields; a session only for a new account that these 
   );
   test.info().annotations.push({ type: "accounts created", description: String(created) });
 });
+
+// Next.js 16.4's own decoding of a server-action post, before any code of this
+// app runs, answers these with a 500 where a 4xx would be right (the server logs
+// "⨯ Error: Body exceeded 1 MB limit.", "⨯ Error: Connection closed.", "⨯ TypeError:
+// Failed to parse body as FormData."). The properties above leave Next's framing
+// alone for that reason; these expected failures keep the problem in sight and
+// turn red ("expected to fail, but passed") on the day it is fixed.
+const NEXT_ACTION_500S: Array<{ name: string; send: (actionInputs: Array<[string, string]>) => { headers?: Record<string, string>; multipart?: FormData; data?: string } }> = [
+  {
+    name: "a form field over the 1 MB server-action body limit",
+    send: (inputs) => ({ multipart: noJsFormData(inputs, [["username", "someone"], ["password", "x".repeat(1_100_000)]]) }),
+  },
+  {
+    name: "a post without $ACTION_1:1 (the action's previous state)",
+    send: (inputs) => ({ multipart: noJsFormData(inputs.filter(([name]) => name !== "$ACTION_1:1"), [["username", "someone"], ["password", "x"]]) }),
+  },
+  {
+    name: "a multipart body that does not parse",
+    send: () => ({ headers: { "Content-Type": "multipart/form-data; boundary=zzz" }, data: "garbage" }),
+  },
+];
+for (const { name, send } of NEXT_ACTION_500S) {
+  test(`KNOWN, Next.js: ${name} to the sign-in form is a 500`, async ({ request, baseURL }) => {
+    test.fail();
+    const actionInputs = await actionInputsOf(request, "/login");
+    const { headers = {}, ...body } = send(actionInputs);
+    const response = await request.post("/login", { headers: { Origin: new URL(baseURL ?? "").origin, ...newClient(""), ...headers }, ...body, maxRedirects: 0 });
+    expect(response.status()).toBeLessThan(500);
+  });
+}
 
 // ---- Where `next` sends people -------------------------------------------------
 
