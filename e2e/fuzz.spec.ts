@@ -7,7 +7,7 @@ import type { APIRequestContext, APIResponse } from "@playwright/test";
 import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import { unsealData } from "iron-session";
-import { fuzzParameters, fuzzSettings } from "../lib/test-fuzz";
+import { anyText, assembled, fuzzParameters, fuzzSettings, headerText } from "../lib/test-fuzz";
 import { noJsFormData, serverActionInputs, hiddenInputs } from "../scripts/no-js-form";
 import { SESSION_COOKIE, expect, sessionSecret, sessionSetCookie, test, unsealSession, withSession, type TestUser } from "./fixtures";
 
@@ -17,16 +17,6 @@ const runs = fuzzSettings(RUNS).numRuns;
 test.beforeEach(() => test.setTimeout(30_000 + runs * 500));
 
 // ---- Inputs -------------------------------------------------------------
-
-const anyText = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }));
-const headerText = (maxLength = 24) =>
-  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength });
-
-/** Strings assembled mostly from `pieces`, some random characters between. */
-function assembled(pieces: string[], maxParts = 8): fc.Arbitrary<string> {
-  const part = fc.oneof({ arbitrary: fc.constantFrom(...pieces), weight: 4 }, { arbitrary: fc.string({ unit: "binary", maxLength: 3 }), weight: 1 });
-  return fc.array(part, { maxLength: maxParts }).map((parts) => parts.join(""));
-}
 
 const REDIRECT_PIECES = [
   "/", "//", "\\", "/\\", ".", "..", "%2e", "%2f", "%5c", "%09", "%0a", "\t", " ", "\uff0f", "@", ":", "?", "#", "&", "=",

@@ -12,7 +12,7 @@ import { isPasswordTooLong } from "./password";
 import { MAX_BODY_BYTES, readBody, type BodyResult } from "./request";
 import { DEFAULT_AFTER_LOGIN, safeNextPath } from "./safe-next";
 import { hasSessionShape, type SessionCookieData } from "./session-config";
-import { fuzzParameters } from "./test-fuzz";
+import { anyText, assembled, fuzzParameters, headerText } from "./test-fuzz";
 import {
   checkPasswordChange,
   checkSignup,
@@ -26,17 +26,6 @@ import {
 const RUNS = 300;
 const settings = () => fuzzParameters(RUNS);
 
-/** Characters a header value may hold (Headers refuses the rest before our code sees them). */
-const headerText = (maxLength = 40) =>
-  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength });
-
-const anyText = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }));
-
-/** Strings assembled mostly from `pieces`, some random characters between, so the tricky cases come up often. */
-function assembled(pieces: string[], maxParts = 8): fc.Arbitrary<string> {
-  const part = fc.oneof({ arbitrary: fc.constantFrom(...pieces), weight: 4 }, { arbitrary: fc.string({ unit: "binary", maxLength: 3 }), weight: 1 });
-  return fc.array(part, { maxLength: maxParts }).map((parts) => parts.join(""));
-}
 
 describe("safeNextPath", () => {
   // What open redirects are made of: slashes and their look-alikes, dot segments,

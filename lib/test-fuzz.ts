@@ -32,3 +32,18 @@ export function fuzzParameters<Ts>(defaultRuns: number): fc.Parameters<Ts> {
   const { numRuns, seed } = fuzzSettings(defaultRuns);
   return { numRuns, ...(seed === undefined ? {} : { seed }), includeErrorInReport: true };
 }
+
+// Arbitraries both levels use.
+
+/** Text of every kind: printable, any UTF-16 (lone surrogates too), whole graphemes. */
+export const anyText = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }));
+
+/** Characters a header value may hold (Headers and HTTP clients refuse the rest before the server sees them). */
+export const headerText = (maxLength = 40) =>
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength });
+
+/** Strings assembled mostly from `pieces`, some random characters between, so the tricky cases come up often. */
+export function assembled(pieces: string[], maxParts = 8): fc.Arbitrary<string> {
+  const part = fc.oneof({ arbitrary: fc.constantFrom(...pieces), weight: 4 }, { arbitrary: fc.string({ unit: "binary", maxLength: 3 }), weight: 1 });
+  return fc.array(part, { maxLength: maxParts }).map((parts) => parts.join(""));
+}
