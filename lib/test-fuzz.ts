@@ -1,5 +1,5 @@
-// How many cases the property-based fuzz tests run (lib/fuzz.test.ts,
-// e2e/fuzz.spec.ts), and from which seed.
+// What the property-based fuzz tests (lib/fuzz.test.ts, e2e/fuzz.spec.ts) share:
+// how many cases they run, from which seed, and the input generators both use.
 //
 // By default every run uses the same seed and a modest number of cases, so CI
 // stays fast and a red build means a change broke something, not that the dice
