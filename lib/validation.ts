@@ -10,9 +10,12 @@ const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 /**
  * Usernames are stored normalised: Unicode NFKC, trimmed, lower-case. That makes
  * "Alice", " alice" and "ａｌｉｃｅ" one account, and uniqueness case-insensitive.
+ * NFKC runs again after lower-casing, which can leave a pair NFKC composes
+ * ("H\u0331" lower-cases to "h\u0331", which is "ẖ"): normalising twice must
+ * change nothing.
  */
 export function normalizeUsername(raw: string): string {
-  return raw.normalize("NFKC").trim().toLowerCase();
+  return raw.normalize("NFKC").trim().toLowerCase().normalize("NFKC");
 }
 
 /** Returns a one-sentence reason, or null when the (normalised) username is acceptable. */
