@@ -24,7 +24,7 @@ import { isDatabaseUnavailable, serviceUnavailableJson, serviceUnavailablePage }
 const PROTECTED = /^\/(dashboard|protected|account)(\/|$)/;
 
 export async function middleware(request: NextRequest): Promise<NextResponse | Response> {
-  const { pathname, search, searchParams } = request.nextUrl;
+  const { pathname, searchParams } = request.nextUrl;
   const isApi = pathname.startsWith("/api/");
 
   if (isStateChanging(request.method) && isCrossSiteRequest(request)) {
@@ -34,23 +34,20 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
     return new NextResponse("Cross-site request refused.", { status: 403, headers });
   }
 
+  const seal = request.cookies.get(getSessionOptions().cookieName)?.value;
+  // The most common stranger: no cookie at all, at a protected page.
+  if (seal === undefined && PROTECTED.test(pathname)) return redirectToSignIn(request);
+
   let check: CookieCheck;
   try {
-    check = await checkSessionSeal(request.cookies.get(getSessionOptions().cookieName)?.value);
+    check = await checkSessionSeal(seal);
   } catch (error) {
     if (!isDatabaseUnavailable(error)) throw error;
     console.error("keycard: database unavailable:", error instanceof Error ? error.message : error);
     return isApi ? serviceUnavailableJson() : serviceUnavailablePage();
   }
 
-  if (PROTECTED.test(pathname) && !check.ok) {
-    // Same host as the request, so Next sends a relative Location: behind a proxy
-    // or under `next start -H 127.0.0.1`, request.url's host may not be the public one.
-    const login = new URL(`/login?next=${encodeURIComponent(pathname + search)}`, request.url);
-    const response = NextResponse.redirect(login, 307);
-    response.headers.set("Cache-Control", "no-store");
-    return withTransportSecurity(request, response);
-  }
+  if (PROTECTED.test(pathname) && !check.ok) return redirectToSignIn(request);
 
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set(handoffHeaderName(), encodeHandoff(check));
@@ -66,6 +63,15 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
   // answer carries the new session's cookie.
   const signedOutLanding = request.method === "GET" && pathname === "/login" && searchParams.has("signed-out");
   if (signedOutLanding && !check.ok) response.headers.set("Clear-Site-Data", '"cookies"');
+  return withTransportSecurity(request, response);
+}
+
+function redirectToSignIn(request: NextRequest): NextResponse {
+  const { pathname, search } = request.nextUrl;
+  // A relative Location: behind a proxy or under `next start -H 127.0.0.1`,
+  // request.url's host may not be the public one.
+  const location = `/login?next=${encodeURIComponent(pathname + search)}`;
+  const response = new NextResponse(null, { status: 307, headers: { Location: location, "Cache-Control": "no-store" } });
   return withTransportSecurity(request, response);
 }
 

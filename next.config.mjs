@@ -12,6 +12,11 @@ const securityHeaders = [
 const nextConfig = {
   // Do not advertise the framework and version to scanners.
   poweredByHeader: false,
+  // `npm run build:standalone`: a self-contained server in .next/standalone (README, Deploy).
+  output: process.env.KEYCARD_STANDALONE === "1" ? "standalone" : undefined,
+  // Loaded by name at run time, not bundled: the password workers require it
+  // (lib/password-workers.ts), so it must sit in node_modules, standalone too.
+  serverExternalPackages: ["bcryptjs"],
   reactStrictMode: true,
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];

@@ -1,0 +1,69 @@
+import bcrypt from "bcryptjs";
+import { afterEach, describe, expect, it } from "vitest";
+
+import {
+  closePasswordWorkers,
+  compareOnWorker,
+  HashingBusyError,
+  hashOnWorker,
+  MAX_QUEUED_PER_WORKER,
+  workerCount,
+} from "./password-workers";
+
+const pool = () =>
+  (globalThis as unknown as { keycardPasswordWorkers?: { slots: { worker: { threadId: number; terminate(): Promise<number> } }[] } })
+    .keycardPasswordWorkers;
+
+afterEach(async () => {
+  await closePasswordWorkers();
+});
+
+describe("password workers", () => {
+  it("hash and compare on worker threads, agreeing with bcryptjs", async () => {
+    const hash = await hashOnWorker("lantern-orbit-5729", 4);
+    expect(bcrypt.getRounds(hash)).toBe(4);
+    expect(bcrypt.compareSync("lantern-orbit-5729", hash)).toBe(true);
+    expect(await compareOnWorker("lantern-orbit-5729", hash)).toBe(true);
+    expect(await compareOnWorker("lantern-orbit-5728", hash)).toBe(false);
+    // The work ran on another thread than this one.
+    const threads = pool()!.slots.map((slot) => slot.worker.threadId);
+    expect(threads.length).toBeGreaterThan(0);
+    expect(threads).not.toContain(0);
+  });
+
+  it("start lazily, and never more workers than configured", async () => {
+    expect(pool()).toBeUndefined();
+    const hashes = await Promise.all(Array.from({ length: 3 * workerCount() }, (_, i) => hashOnWorker(`password ${i}`, 4)));
+    expect(new Set(hashes).size).toBe(hashes.length);
+    expect(pool()!.slots.length).toBeLessThanOrEqual(workerCount());
+  });
+
+  it("turn jobs away beyond the bounded queue instead of queueing for ever", async () => {
+    const jobs = Array.from({ length: workerCount() * (MAX_QUEUED_PER_WORKER + 1) + 1 }, () =>
+      hashOnWorker("queued password", 4).then(
+        () => "done",
+        (error: unknown) => (error instanceof HashingBusyError ? "busy" : "failed"),
+      ),
+    );
+    const outcomes = await Promise.all(jobs);
+    expect(outcomes).toContain("busy");
+    expect(outcomes).not.toContain("failed");
+    expect(outcomes.filter((outcome) => outcome === "done").length).toBeGreaterThanOrEqual(workerCount() * MAX_QUEUED_PER_WORKER);
+  });
+
+  it("a worker that dies fails only its own job, and the pool carries on", async () => {
+    const hash = await hashOnWorker("survivor password", 4);
+    const running = compareOnWorker("survivor password", bcrypt.hashSync("x", 4)).catch((error: Error) => error);
+    await pool()!.slots[0]!.worker.terminate();
+    expect(await running).toBeInstanceOf(Error);
+    expect(await compareOnWorker("survivor password", hash)).toBe(true);
+  });
+
+  it("size: one per core by default, BCRYPT_WORKERS overrides, between 1 and 16", () => {
+    expect(workerCount({})).toBeGreaterThanOrEqual(1);
+    expect(workerCount({ BCRYPT_WORKERS: "3" })).toBe(3);
+    expect(workerCount({ BCRYPT_WORKERS: "0" })).toBe(workerCount({}));
+    expect(workerCount({ BCRYPT_WORKERS: "nonsense" })).toBe(workerCount({}));
+    expect(workerCount({ BCRYPT_WORKERS: "500" })).toBe(16);
+  });
+});
