@@ -1,19 +1,27 @@
 import "server-only";
-import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/prisma/client";
 import { getDatabasePath } from "./database-path";
+import { ReopeningSqliteAdapter } from "./reopening-adapter";
+
+type Client = { db: PrismaClient; adapter: ReopeningSqliteAdapter };
 
 // One client per process. `next dev` re-evaluates modules on every edit, so the
 // client is parked on globalThis there to avoid opening a new connection each time.
-const globalForPrisma = globalThis as unknown as { keycardPrisma?: PrismaClient };
+const globalForPrisma = globalThis as unknown as { keycardDatabase?: Client };
 
-function createClient(): PrismaClient {
-  // fileMustExist: a missing file is an error (503), not a new empty database;
-  // migrations create it (npm start, npm run dev, npm run db:migrate).
-  const adapter = new PrismaBetterSqlite3({ url: getDatabasePath(), timeout: 5000, fileMustExist: true });
-  return new PrismaClient({ adapter });
+function createClient(): Client {
+  // Reopens its connection when the file is moved, replaced or made writable
+  // again, so the app recovers from those without a restart.
+  const adapter = new ReopeningSqliteAdapter(getDatabasePath());
+  return { db: new PrismaClient({ adapter }), adapter };
 }
 
-export const db = globalForPrisma.keycardPrisma ?? createClient();
+const client = globalForPrisma.keycardDatabase ?? createClient();
+if (process.env.NODE_ENV !== "production") globalForPrisma.keycardDatabase = client;
 
-if (process.env.NODE_ENV !== "production") globalForPrisma.keycardPrisma = db;
+export const db = client.db;
+
+/** Closes Prisma's connection synchronously (for a process 'exit' handler); the next query reopens it. */
+export function closeDbNow(): void {
+  client.adapter.closeNow();
+}

@@ -9,11 +9,12 @@ import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
 
 import { applyMigrations } from "./migrate";
+import { closeSqlite } from "./sqlite";
 
 const MIGRATIONS = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 
-const globalForPrisma = globalThis as unknown as { keycardPrisma?: { $disconnect(): Promise<void> } };
-if (globalForPrisma.keycardPrisma) {
+const globalForPrisma = globalThis as unknown as { keycardDatabase?: { db: { $disconnect(): Promise<void> } } };
+if (globalForPrisma.keycardDatabase) {
   // A client left from another test file would keep talking to that file's database.
   throw new Error("test-setup: a Prisma client already exists in this worker; run vitest with isolation on.");
 }
@@ -24,7 +25,8 @@ applyMigrations(databasePath, MIGRATIONS);
 process.env.DATABASE_URL = `file:${databasePath}`;
 
 afterAll(async () => {
-  await globalForPrisma.keycardPrisma?.$disconnect();
-  delete globalForPrisma.keycardPrisma;
+  await globalForPrisma.keycardDatabase?.db.$disconnect();
+  delete globalForPrisma.keycardDatabase;
+  closeSqlite();
   rmSync(dir, { recursive: true, force: true });
 });
