@@ -5,10 +5,10 @@ import Database from "better-sqlite3";
 import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FILE_CHECK_INTERVAL_MS } from "./database-file";
+import { closeAllConnections, FILE_CHECK_INTERVAL_MS } from "./database-file";
 import { getDatabasePath } from "./database-path";
-import { closeDbNow, db } from "./db";
-import { closeSqlite, probeWrite, statement } from "./sqlite";
+import { db } from "./db";
+import { probeWrite, statement } from "./sqlite";
 import { clearDatabase, insertUser } from "./test-db";
 import { isDatabaseUnavailable, unavailabilityCode } from "./unavailable";
 
@@ -80,8 +80,7 @@ describe("a database file replaced, then restored", () => {
 
 describe("WAL", () => {
   it("switches a file that arrived in rollback-journal mode (a restored backup) to WAL on first use", async () => {
-    closeSqlite();
-    closeDbNow();
+    closeAllConnections();
     const direct = new Database(file);
     direct.pragma("journal_mode = DELETE");
     direct.close();
@@ -91,11 +90,10 @@ describe("WAL", () => {
     check.close();
   });
 
-  it("closing both connections folds the WAL into the file: no -wal content left, integrity ok", async () => {
+  it("closing the connections (shutdown) folds the WAL into the file: no -wal content left, integrity ok", async () => {
     await insertUser("kept");
     statement('INSERT INTO "Throttle" (key, failures, updatedAt) VALUES (?, 1, ?)').run("kept", "2026-01-01");
-    closeSqlite();
-    closeDbNow();
+    closeAllConnections();
     expect(existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0).toBe(0);
     const check = new Database(file, { readonly: true });
     expect(check.pragma("integrity_check", { simple: true })).toBe("ok");

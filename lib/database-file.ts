@@ -75,6 +75,16 @@ function closeAll(watched: Watched): void {
 }
 
 /**
+ * Closes every connection this process has open to the database, whichever
+ * bundle opened it (shutdown); the next query would open a new one. The last to
+ * close removes the -wal and -shm files.
+ */
+export function closeAllConnections(): void {
+  const watched = globalForFile.keycardDatabaseFile;
+  if (watched) closeAll(watched);
+}
+
+/**
  * Call right before opening a connection to `databasePath`: when the file there
  * is no longer the one the open connections hold, they are closed first, so
  * that connections to two different files never share the path's -wal file.

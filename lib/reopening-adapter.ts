@@ -54,33 +54,22 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
       await adapter.dispose();
       throw error;
     }
-    const open: Open = { adapter, unwatch: watchConnection(this.#databasePath, () => this.#close(open, { foldWal: true })) };
+    const open: Open = { adapter, unwatch: watchConnection(this.#databasePath, () => this.#close(open)) };
     this.#open = open;
     return adapter;
   }
 
-  #close(open: Open, { foldWal }: { foldWal: boolean }): void {
+  #close(open: Open): void {
     if (this.#open === open) this.#open = null;
-    if (foldWal) {
-      try {
-        // Into the file this connection holds, wherever it is now (lib/database-file.ts).
-        // The adapter runs it synchronously, and throws synchronously too.
-        void open.adapter.executeScript("PRAGMA wal_checkpoint(TRUNCATE)");
-      } catch {
-        // A read-only connection cannot fold its WAL, and wrote nothing to fold.
-      }
-    } else {
-      open.unwatch();
+    try {
+      // Into the file this connection holds, wherever it is now (lib/database-file.ts).
+      // The adapter runs it synchronously, and throws synchronously too.
+      void open.adapter.executeScript("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch {
+      // A read-only connection cannot fold its WAL, and wrote nothing to fold.
     }
+    // better-sqlite3 closes synchronously inside dispose.
     void open.adapter.dispose();
-  }
-
-  /**
-   * Closes the connection at once (better-sqlite3 closes synchronously inside
-   * dispose), so it can run in a process 'exit' handler. The next query reopens.
-   */
-  closeNow(): void {
-    if (this.#open) this.#close(this.#open, { foldWal: false });
   }
 
   async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
@@ -102,7 +91,11 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
     return (await this.#current()).startTransaction(isolationLevel);
   }
 
+  /** Prisma's $disconnect(). The next query reopens. */
   async dispose(): Promise<void> {
-    this.closeNow();
+    const open = this.#open;
+    if (!open) return;
+    open.unwatch();
+    this.#close(open);
   }
 }

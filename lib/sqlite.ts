@@ -18,7 +18,7 @@ import { closeConnectionsToOtherFile, watchConnection } from "./database-file";
 /** How long a query waits for another connection's write lock before giving up. */
 export const BUSY_TIMEOUT_MS = 5000;
 
-type Connection = { database: Database.Database; statements: Map<string, Database.Statement>; unwatch: () => void };
+type Connection = { database: Database.Database; statements: Map<string, Database.Statement> };
 
 // On globalThis: middleware and the app are separate bundles in one process, and
 // `next dev` re-evaluates modules on edits; all of them share one connection.
@@ -37,14 +37,11 @@ function connection(): Connection {
     database.close();
     throw error;
   }
-  const opened: Connection = {
-    database,
-    statements: new Map(),
-    unwatch: watchConnection(databasePath, () => {
-      forget(opened);
-      foldWalAndClose(database);
-    }),
-  };
+  const opened: Connection = { database, statements: new Map() };
+  watchConnection(databasePath, () => {
+    if (globalForSqlite.keycardSqlite === opened) delete globalForSqlite.keycardSqlite;
+    foldWalAndClose(database);
+  });
   globalForSqlite.keycardSqlite = opened;
   return opened;
 }
@@ -65,7 +62,7 @@ function ensureWriteAheadLog(database: Database.Database, databasePath: string):
  * (lib/database-file.ts says why), and empties the -wal file; then closes. A
  * read-only connection cannot checkpoint, and wrote nothing to fold back.
  */
-export function foldWalAndClose(database: Database.Database): void {
+function foldWalAndClose(database: Database.Database): void {
   try {
     if (!database.readonly) database.pragma("wal_checkpoint(TRUNCATE)");
   } catch {
@@ -73,10 +70,6 @@ export function foldWalAndClose(database: Database.Database): void {
   } finally {
     database.close();
   }
-}
-
-function forget(opened: Connection): void {
-  if (globalForSqlite.keycardSqlite === opened) delete globalForSqlite.keycardSqlite;
 }
 
 export function sqlite(): Database.Database {
@@ -92,18 +85,6 @@ export function statement<Params extends unknown[] = unknown[], Row = unknown>(s
     statements.set(sql, prepared);
   }
   return prepared as Database.Statement<Params, Row>;
-}
-
-/**
- * Closes this process's connection (shutdown, tests); the next query opens a new
- * one. The last connection to close folds the WAL back into the database file.
- */
-export function closeSqlite(): void {
-  const current = globalForSqlite.keycardSqlite;
-  if (!current) return;
-  forget(current);
-  current.unwatch();
-  if (current.database.open) current.database.close();
 }
 
 /**

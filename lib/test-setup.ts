@@ -8,13 +8,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
 
+import { closeAllConnections } from "./database-file";
 import { applyMigrations } from "./migrate";
-import { closeSqlite } from "./sqlite";
 
 const MIGRATIONS = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 
-const globalForPrisma = globalThis as unknown as { keycardDatabase?: { db: { $disconnect(): Promise<void> } } };
-if (globalForPrisma.keycardDatabase) {
+const globalForPrisma = globalThis as unknown as { keycardPrisma?: { $disconnect(): Promise<void> } };
+if (globalForPrisma.keycardPrisma) {
   // A client left from another test file would keep talking to that file's database.
   throw new Error("test-setup: a Prisma client already exists in this worker; run vitest with isolation on.");
 }
@@ -25,8 +25,8 @@ applyMigrations(databasePath, MIGRATIONS);
 process.env.DATABASE_URL = `file:${databasePath}`;
 
 afterAll(async () => {
-  await globalForPrisma.keycardDatabase?.db.$disconnect();
-  delete globalForPrisma.keycardDatabase;
-  closeSqlite();
+  await globalForPrisma.keycardPrisma?.$disconnect();
+  delete globalForPrisma.keycardPrisma;
+  closeAllConnections();
   rmSync(dir, { recursive: true, force: true });
 });

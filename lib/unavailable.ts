@@ -6,6 +6,9 @@
 /** What a person or client is told; nothing more is ever shown. */
 export const UNAVAILABLE_MESSAGE = "Service unavailable, try again shortly";
 
+/** The same, as a form shows it. */
+export const UNAVAILABLE_FORM_MESSAGE = `${UNAVAILABLE_MESSAGE}.`;
+
 /** Seconds a client should wait before trying again (Retry-After). */
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -87,6 +90,21 @@ export function logDatabaseUnavailable(error: unknown, where: string, now = Date
   if (last !== undefined && now - last < 10_000) return;
   lastLogged.set(code, now);
   console.warn(`keycard: database unavailable (${code}) in ${where}; answering 503`);
+}
+
+/**
+ * Runs `work`; when it fails because the database cannot be used, logs that
+ * (logDatabaseUnavailable) and returns `fallback()` instead. Every other error,
+ * a bug or next/navigation's redirect(), goes on up untouched.
+ */
+export async function catchUnavailable<T>(where: string, work: () => Promise<T>, fallback: () => T): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    logDatabaseUnavailable(error, where);
+    return fallback();
+  }
 }
 
 const UNAVAILABLE_HEADERS = {
