@@ -157,7 +157,7 @@ test.describe("the database file moved away, then back", () => {
   });
 });
 
-test("another process holds the write lock past the busy timeout: sign-in waits, then 503; reads go on; released, it works", async ({ request }, testInfo) => {
+test("another process holds the write lock past the busy timeout: sign-in waits, then 503, holding up nothing else; reads go on; released, it works", async ({ request }, testInfo) => {
   testInfo.setTimeout(90_000);
   const server = await startServer();
   try {
@@ -167,7 +167,13 @@ test("another process holds the write lock past the busy timeout: sign-in waits,
     holder.exec("BEGIN EXCLUSIVE");
     try {
       const started = Date.now();
-      await expectUnavailableJson(await signIn(request, server, user));
+      const waiting = signIn(request, server, user);
+      // The wait holds nothing else up: other requests are answered meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const pageStarted = Date.now();
+      expect((await request.get(`${server.origin}/login`)).status()).toBe(200);
+      expect(Date.now() - pageStarted).toBeLessThan(1500);
+      await expectUnavailableJson(await waiting);
       // It waited for the lock (the 5 s busy timeout) before giving up.
       expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
       expect(await server.health()).toBe(503);

@@ -4,7 +4,8 @@
 // would stay that way until a restart (lib/database-file.ts says why that
 // matters). This wrapper hands Prisma one adapter and swaps the connection
 // underneath for a fresh one after the file watch closed it; the watch runs on
-// a timer, so a query pays nothing for it.
+// a timer, so a query pays nothing for it. It also waits for other processes'
+// locks between attempts rather than inside SQLite (lib/lock-wait.ts).
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type {
   IsolationLevel,
@@ -15,6 +16,7 @@ import type {
   Transaction,
 } from "@prisma/driver-adapter-utils";
 import { closeConnectionsToOtherFile, watchConnection } from "./database-file";
+import { LOCK_POLL_MS, retryWhileLocked } from "./lock-wait";
 import { BUSY_TIMEOUT_MS } from "./sqlite";
 
 type Open = { adapter: SqlDriverAdapter; unwatch: () => void };
@@ -30,7 +32,8 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
     this.#databasePath = databasePath;
     // fileMustExist: a missing file is an error (503), not a new empty database;
     // migrations create it (npm start, npm run dev, npm run db:migrate).
-    this.#factory = new PrismaBetterSqlite3({ url: databasePath, timeout: BUSY_TIMEOUT_MS, fileMustExist: true });
+    // timeout: SQLite's own wait for a lock, kept short; the rest of BUSY_TIMEOUT_MS is retries.
+    this.#factory = new PrismaBetterSqlite3({ url: databasePath, timeout: LOCK_POLL_MS, fileMustExist: true });
     this.adapterName = this.#factory.adapterName;
   }
 
@@ -72,21 +75,24 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
     void open.adapter.dispose();
   }
 
-  async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
-    return (await this.#current()).queryRaw(query);
+  // Outside a transaction each of these is one statement, which a lock timeout
+  // leaves undone: safe to try again.
+  queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    return retryWhileLocked(async () => (await this.#current()).queryRaw(query), BUSY_TIMEOUT_MS);
   }
 
-  async executeRaw(query: SqlQuery): Promise<number> {
-    return (await this.#current()).executeRaw(query);
+  executeRaw(query: SqlQuery): Promise<number> {
+    return retryWhileLocked(async () => (await this.#current()).executeRaw(query), BUSY_TIMEOUT_MS);
   }
 
-  async executeScript(script: string): Promise<void> {
-    return (await this.#current()).executeScript(script);
+  executeScript(script: string): Promise<void> {
+    return retryWhileLocked(async () => (await this.#current()).executeScript(script), BUSY_TIMEOUT_MS);
   }
 
   // Keycard runs no Prisma transactions (the adapter's one connection would put
-  // other requests' queries inside them); should one be open when the file
-  // changes, closing its connection fails it rather than let it write to the old file.
+  // other requests' queries inside them). Should one run: it waits LOCK_POLL_MS
+  // for a lock, not retried; and if the file changes while it is open, closing
+  // its connection fails it rather than let it write to the old file.
   async startTransaction(isolationLevel?: IsolationLevel): Promise<Transaction> {
     return (await this.#current()).startTransaction(isolationLevel);
   }

@@ -14,6 +14,7 @@
 import Database from "better-sqlite3";
 import { getDatabasePath } from "./database-path";
 import { closeConnectionsToOtherFile, watchConnection } from "./database-file";
+import { LOCK_POLL_MS, retryWhileLocked } from "./lock-wait";
 
 /** How long a query waits for another connection's write lock before giving up. */
 export const BUSY_TIMEOUT_MS = 5000;
@@ -85,6 +86,25 @@ export function statement<Params extends unknown[] = unknown[], Row = unknown>(s
     statements.set(sql, prepared);
   }
   return prepared as Database.Statement<Params, Row>;
+}
+
+/**
+ * Runs a write that may have to wait for another process's lock (a statement's
+ * run(), or a whole transaction(…).immediate()) without holding the event loop
+ * for that wait (lib/lock-wait.ts): SQLite waits LOCK_POLL_MS at a time, up to
+ * BUSY_TIMEOUT_MS in all, then SQLITE_BUSY is thrown. Take the statements inside
+ * `write`: between attempts the connection may have been reopened.
+ */
+export function writeWhenUnlocked<T>(write: () => T): Promise<T> {
+  return retryWhileLocked(() => {
+    const database = sqlite();
+    database.pragma(`busy_timeout = ${LOCK_POLL_MS}`);
+    try {
+      return write();
+    } finally {
+      if (database.open) database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }, BUSY_TIMEOUT_MS);
 }
 
 /**
