@@ -25,7 +25,7 @@ import {
   withSession,
   type TestUser,
 } from "./fixtures";
-import { startServer, type Server } from "./servers";
+import { signInTo, startServer, type Server } from "./servers";
 
 const UNAVAILABLE = "Service unavailable, try again shortly";
 
@@ -38,16 +38,9 @@ async function expectUnavailableJson(response: APIResponse): Promise<void> {
   expect(JSON.parse(body)).toEqual({ error: UNAVAILABLE });
 }
 
-async function signIn(request: APIRequestContext, server: Server, user: TestUser): Promise<APIResponse> {
+/** POST /api/session with the user's credentials, whatever the answer. */
+async function attemptSignIn(request: APIRequestContext, server: Server, user: TestUser): Promise<APIResponse> {
   return request.post(`${server.origin}/api/session`, { data: user, timeout: 30_000 });
-}
-
-async function signedInSeal(request: APIRequestContext, server: Server, user: TestUser): Promise<string> {
-  const response = await signIn(request, server, user);
-  expect(response.status(), await response.text()).toBe(200);
-  const seal = sessionSetCookie(response)?.value;
-  if (!seal) throw new Error("POST /api/session set no session cookie.");
-  return seal;
 }
 
 /** The session rows of a user, read straight from the file. */
@@ -89,11 +82,11 @@ test.describe("the database file moved away, then back", () => {
 
   test("the API answers 503 and writes nothing into the moved file; moved back, the same session works", async ({ request }) => {
     const user = createUser("moved", { file: server.databasePath });
-    const seal = await signedInSeal(request, server, user);
+    const seal = await signInTo(server, request, user);
 
     await withDatabaseAway(async () => {
       // Without the file watch this sign-in succeeds, into a file nobody will read again.
-      await expectUnavailableJson(await signIn(request, server, user));
+      await expectUnavailableJson(await attemptSignIn(request, server, user));
       await expectUnavailableJson(await request.get(`${server.origin}/api/session`, { headers: withSession(seal) }));
       // The API keeps the cookie, so the client's retry can still revoke the session.
       const signOut = await request.delete(`${server.origin}/api/session`, { headers: withSession(seal) });
@@ -123,7 +116,7 @@ test.describe("the database file moved away, then back", () => {
   test("a page that needs the database shows the short notice, whatever status it can give", async ({ browser, request }) => {
     const user = createUser("moved-page", { file: server.databasePath });
     const context = await browser.newContext();
-    await addSessionCookie(context, await signedInSeal(request, server, user));
+    await addSessionCookie(context, await signInTo(server, request, user));
     const page = await context.newPage();
     await withDatabaseAway(async () => {
       const response = await page.goto(`${server.origin}/dashboard`);
@@ -145,7 +138,7 @@ test.describe("the database file moved away, then back", () => {
     // the page reaches app/error.tsx, which can only answer 500.
     test.fail(true, "needs middleware.ts to answer serviceUnavailablePage() (lib/unavailable.ts) when its session lookup fails");
     const user = createUser("moved-503", { file: server.databasePath });
-    const seal = await signedInSeal(request, server, user);
+    const seal = await signInTo(server, request, user);
     await withDatabaseAway(async () => {
       const response = await request.get(`${server.origin}/dashboard`, { headers: withSession(seal), maxRedirects: 0 });
       const body = await response.text();
@@ -162,12 +155,12 @@ test("another process holds the write lock past the busy timeout: sign-in waits,
   const server = await startServer();
   try {
     const user = createUser("locked", { file: server.databasePath });
-    const seal = await signedInSeal(request, server, user);
+    const seal = await signInTo(server, request, user);
     const holder = new Database(server.databasePath);
     holder.exec("BEGIN EXCLUSIVE");
     try {
       const started = Date.now();
-      const waiting = signIn(request, server, user);
+      const waiting = attemptSignIn(request, server, user);
       // The wait holds nothing else up: other requests are answered meanwhile.
       await new Promise((resolve) => setTimeout(resolve, 500));
       const pageStarted = Date.now();
@@ -184,7 +177,7 @@ test("another process holds the write lock past the busy timeout: sign-in waits,
       holder.close();
     }
     expect(await server.health()).toBe(200);
-    expect((await signIn(request, server, user)).status()).toBe(200);
+    expect((await attemptSignIn(request, server, user)).status()).toBe(200);
   } finally {
     await server.stop();
   }
@@ -206,7 +199,7 @@ test("a read-only database (chmod 444): sign-in 503, reading and signing out go 
   // Unprivileged: root writes whatever the mode says.
   const server = await startServer({ directory, unprivileged: true, ready: (status) => status === 503 });
   try {
-    await expectUnavailableJson(await signIn(request, server, user));
+    await expectUnavailableJson(await attemptSignIn(request, server, user));
     expect((await request.get(`${server.origin}/api/session`, { headers: withSession(seal) })).status()).toBe(200);
 
     // Sign out while the session cannot be revoked: this browser is signed out all the same, and told so.
@@ -223,7 +216,7 @@ test("a read-only database (chmod 444): sign-in 503, reading and signing out go 
     // SQLite made the -wal and -shm files read-only too, after the database file.
     for (const suffix of ["", "-wal", "-shm"]) if (existsSync(databasePath + suffix)) chmodSync(databasePath + suffix, 0o644);
     await expect.poll(server.health, { timeout: 5000 }).toBe(200);
-    expect((await signIn(request, server, user)).status()).toBe(200);
+    expect((await attemptSignIn(request, server, user)).status()).toBe(200);
   } finally {
     await server.stop();
   }

@@ -5,17 +5,8 @@
 import Database from "better-sqlite3";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { createConnection } from "node:net";
-import type { APIRequestContext } from "@playwright/test";
-import { createUser, expect, sessionIdOf, sessionSetCookie, test, withSession, type TestUser } from "./fixtures";
-import { startServer, type Server } from "./servers";
-
-async function signIn(request: APIRequestContext, server: Server, user: TestUser): Promise<string> {
-  const response = await request.post(`${server.origin}/api/session`, { data: user });
-  expect(response.status(), await response.text()).toBe(200);
-  const seal = sessionSetCookie(response)?.value;
-  if (!seal) throw new Error("POST /api/session set no session cookie.");
-  return seal;
-}
+import { createUser, expect, sessionIdOf, sessionSetCookie, test, withSession } from "./fixtures";
+import { signInTo, startServer } from "./servers";
 
 /** The database file as a stopped server leaves it: WAL folded in, consistent. */
 function expectClosedCleanly(databasePath: string): void {
@@ -61,7 +52,7 @@ test("a session survives a restart: same database and secret, same cookie, still
     file.close();
 
     const user = createUser("restart", { file: first.databasePath });
-    const seal = await signIn(request, first, user);
+    const seal = await signInTo(first, request, user);
     const dashboard = await request.get(`${first.origin}/dashboard`, { headers: withSession(seal), maxRedirects: 0 });
     expect(await dashboard.text()).toContain(`Welcome ${user.username}!`);
 

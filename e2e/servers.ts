@@ -2,13 +2,14 @@
 // database of their own to break, or a server to stop: the same build as the
 // main test server (playwright.config.ts), started the way a deployment starts
 // it, `npm start` (configuration check, migrations, then `next start`).
+import type { APIRequestContext } from "@playwright/test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { expect, sessionSecret } from "./fixtures";
+import { expect, sessionSecret, sessionSetCookie, type TestUser } from "./fixtures";
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -130,6 +131,15 @@ export async function startServer({ env = {}, directory, keep = false, unprivile
     health,
     stop: () => (stopped ??= stop()),
   };
+}
+
+/** Signs in to `server` through POST /api/session; returns the session cookie's value. */
+export async function signInTo(server: Server, request: APIRequestContext, user: TestUser): Promise<string> {
+  const response = await request.post(`${server.origin}/api/session`, { data: user, timeout: 30_000 });
+  expect(response.status(), await response.text()).toBe(200);
+  const seal = sessionSetCookie(response)?.value;
+  if (!seal) throw new Error("POST /api/session set no session cookie.");
+  return seal;
 }
 
 /** `next start` alone (no prestart migration), on a database file as the test leaves it. */
