@@ -6,5 +6,7 @@ export async function register(): Promise<void> {
     exitOnBadConfig();
     const { installPeerAddressHeader } = await import("./lib/peer-address");
     installPeerAddressHeader();
+    const { installGracefulShutdown } = await import("./lib/shutdown");
+    installGracefulShutdown();
   }
 }

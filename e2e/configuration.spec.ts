@@ -2,57 +2,12 @@
 // their own (same build, its own throwaway database): SIGNUP=closed, and
 // TRUST_PROXY=0, where a client-sent X-Forwarded-For must count for nothing;
 // and a database that is missing or broken, which /api/health must report.
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "../scripts/production-server";
-import { expect, sessionSecret, sessionSetCookie, test } from "./fixtures";
-
-type Server = { origin: string; stop: () => Promise<void> };
-
-/** `npm start` through scripts/e2e-server.ts, as playwright.config.ts does, with other settings. */
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
-  const databasePath = path.join(directory, "keycard.db");
-  const port = await freePort();
-  const origin = `http://localhost:${port}`;
-  let stderr = "";
-  // Its own process group, so stopping it stops npm and Next.js under it too.
-  const child: ChildProcess = spawn("npx", ["tsx", "scripts/e2e-server.ts"], {
-    detached: true,
-    stdio: ["ignore", "ignore", "pipe"],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      E2E_DATABASE_PATH: databasePath,
-      DATABASE_URL: `file:${databasePath}`,
-      SESSION_SECRET: sessionSecret(),
-      BCRYPT_COST: "10",
-      NEXT_TELEMETRY_DISABLED: "1",
-      ...env,
-    },
-  });
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, "exit");
-  const health = async () => {
-    if (child.exitCode !== null) throw new Error(`The second server exited (${child.exitCode}): ${stderr}`);
-    return fetch(`${origin}/api/health`).then((response) => response.status, () => 0);
-  };
-  await expect.poll(health, { timeout: 45_000, intervals: [100, 250, 500] }).toBe(200);
-  return {
-    origin,
-    stop: async () => {
-      if (child.pid !== undefined && child.exitCode === null) {
-        process.kill(-child.pid, "SIGTERM");
-        await exited;
-      }
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
-}
+import { expect, sessionSetCookie, test } from "./fixtures";
+import { startBareServer, startServer, type Server } from "./servers";
 
 test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
   test.describe.configure({ mode: "serial" });
@@ -60,7 +15,7 @@ test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
   let server: Server;
   test.beforeAll(async ({}, testInfo) => {
     testInfo.setTimeout(60_000);
-    server = await startServer({ SIGNUP: "closed", TRUST_PROXY: "0" });
+    server = await startServer({ env: { SIGNUP: "closed", TRUST_PROXY: "0" } });
   });
   test.afterAll(async () => {
     await server?.stop();
@@ -119,26 +74,6 @@ test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
     expect(statuses.slice(0, -1).every((status) => status === 401)).toBe(true);
   });
 });
-
-/** `next start` alone (no prestart migration), on a database file as the test leaves it. */
-async function startBareServer(databasePath: string): Promise<{ origin: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn("npx", ["next", "start", "-p", String(port)], {
-    detached: true,
-    stdio: "ignore",
-    env: { ...process.env, DATABASE_URL: `file:${databasePath}`, SESSION_SECRET: sessionSecret(), NEXT_TELEMETRY_DISABLED: "1" },
-  });
-  const exited = once(child, "exit");
-  return {
-    origin: `http://localhost:${port}`,
-    stop: async () => {
-      if (child.pid !== undefined && child.exitCode === null) {
-        process.kill(-child.pid, "SIGTERM");
-        await exited;
-      }
-    },
-  };
-}
 
 test("GET /api/health answers 503 when the database is missing or is not a database", async ({}, testInfo) => {
   testInfo.setTimeout(90_000);

@@ -25,9 +25,9 @@ function openDatabase(file = databasePath()): Database.Database {
   return db;
 }
 
-/** Runs `work` on a connection to the server's database, closed afterwards. */
-function withDatabase<T>(work: (db: Database.Database) => T): T {
-  const db = openDatabase();
+/** Runs `work` on a connection to the server's database (or `file`), closed afterwards. */
+function withDatabase<T>(work: (db: Database.Database) => T, file = databasePath()): T {
+  const db = openDatabase(file);
   try {
     return work(db);
   } finally {
@@ -61,20 +61,27 @@ export function newClientIp(): string {
   }
 }
 
-export function createUser(prefix = "user"): TestUser {
+/**
+ * A user in the server's database (or `file`, another server's). `bcryptCost`
+ * sets how long the server's password check takes.
+ */
+export function createUser(prefix = "user", { file = databasePath(), bcryptCost = 10 } = {}): TestUser {
   const username = `${prefix}-${randomBytes(5).toString("hex")}`;
   const password = `pw-${randomBytes(9).toString("base64url")}`;
-  withDatabase((db) =>
-    db
-      .prepare('INSERT INTO "User" (username, passwordHash, updatedAt) VALUES (?, ?, ?)')
-      .run(username, bcrypt.hashSync(password, 10), new Date().toISOString()),
+  withDatabase(
+    (db) =>
+      db
+        .prepare('INSERT INTO "User" (username, passwordHash, updatedAt) VALUES (?, ?, ?)')
+        .run(username, bcrypt.hashSync(password, bcryptCost), new Date().toISOString()),
+    file,
   );
   return { username, password };
 }
 
-export function userIdOf(username: string): number {
+export function userIdOf(username: string, file = databasePath()): number {
   const row = withDatabase(
     (db) => db.prepare('SELECT id FROM "User" WHERE username = ?').get(username) as { id: number } | undefined,
+    file,
   );
   if (!row) throw new Error(`No user ${username} in the test database.`);
   return row.id;
@@ -162,13 +169,15 @@ export function setSessionTimes(id: string, times: { lastSeenAt?: Date; expiresA
  * A session row written straight into the database, as if the user had signed
  * in; returns its token (what the server seals into the cookie).
  */
-export function insertSession(userId: number, { lifetimeSeconds = 3600 } = {}): string {
+export function insertSession(userId: number, { lifetimeSeconds = 3600, file = databasePath() } = {}): string {
   const token = randomBytes(16).toString("base64url");
   const now = new Date();
-  withDatabase((db) =>
-    db
-      .prepare('INSERT INTO "Session" (id, userId, createdAt, lastSeenAt, expiresAt, persistent) VALUES (?, ?, ?, ?, ?, 0)')
-      .run(sessionIdOfToken(token), userId, now.toISOString(), now.toISOString(), new Date(now.getTime() + lifetimeSeconds * 1000).toISOString()),
+  withDatabase(
+    (db) =>
+      db
+        .prepare('INSERT INTO "Session" (id, userId, createdAt, lastSeenAt, expiresAt, persistent) VALUES (?, ?, ?, ?, ?, 0)')
+        .run(sessionIdOfToken(token), userId, now.toISOString(), now.toISOString(), new Date(now.getTime() + lifetimeSeconds * 1000).toISOString()),
+    file,
   );
   return token;
 }
@@ -261,6 +270,15 @@ export async function signInThroughForm(
   await page.getByLabel("Password").fill(password);
   if (remember) await page.getByLabel("Keep me signed in").check();
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/**
+ * Puts a session cookie into a browser context, as if it had signed in. Chromium
+ * takes a Secure cookie for localhost over plain http, but only when set for
+ * the domain, not for an http:// URL.
+ */
+export async function addSessionCookie(context: BrowserContext, seal: string): Promise<void> {
+  await context.addCookies([{ name: SESSION_COOKIE, value: seal, domain: "localhost", path: "/", secure: true, httpOnly: true, sameSite: "Lax" }]);
 }
 
 /** The session cookie a browser context holds, if any. */

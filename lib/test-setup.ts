@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
 
+import { closeAllConnections } from "./database-file";
 import { applyMigrations } from "./migrate";
 
 const MIGRATIONS = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
@@ -26,5 +27,6 @@ process.env.DATABASE_URL = `file:${databasePath}`;
 afterAll(async () => {
   await globalForPrisma.keycardPrisma?.$disconnect();
   delete globalForPrisma.keycardPrisma;
+  closeAllConnections();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -1,5 +1,5 @@
 import "server-only";
-import { sqlite, statement, toStoredDate } from "./sqlite";
+import { sqlite, statement, toStoredDate, writeWhenUnlocked } from "./sqlite";
 
 // Brute-force and abuse throttling, persisted in SQLite so that it survives
 // restarts and is shared by every process on the database. Only failures count
@@ -61,25 +61,28 @@ type ThrottleRow = { failures: number; blockedUntil: string | null; updatedAt: s
  * throttler consumes first). A success gives it back: settleSuccess.
  */
 export async function consumeAttempt(keys: ThrottleKey[], now: Date = new Date()): Promise<void> {
-  const read = statement<[string], ThrottleRow>('SELECT failures, blockedUntil, updatedAt FROM "Throttle" WHERE key = ?');
-  const write = statement(
-    'INSERT INTO "Throttle" (key, failures, blockedUntil, updatedAt) VALUES (?, ?, ?, ?) ' +
-      "ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, blockedUntil = excluded.blockedUntil, updatedAt = excluded.updatedAt",
-  );
-  const take = sqlite().transaction((): number => {
-    const rows = keys.map(({ key }) => read.get(key));
-    const blockedUntil = Math.max(0, ...rows.map((row) => (row?.blockedUntil ? Date.parse(row.blockedUntil) : 0)));
-    if (blockedUntil > now.getTime()) return Math.ceil((blockedUntil - now.getTime()) / 1000);
-    for (const [index, { key, rule }] of keys.entries()) {
-      const row = rows[index];
-      const forgetBefore = now.getTime() - rule.forgetAfterSeconds * 1000;
-      const failures = row && Date.parse(row.updatedAt) > forgetBefore ? row.failures + 1 : 1;
-      const delay = delayAfter(failures, rule);
-      write.run(key, failures, delay > 0 ? toStoredDate(new Date(now.getTime() + delay * 1000)) : null, toStoredDate(now));
-    }
-    return 0;
+  // While another process holds the write lock, wait without holding up other requests.
+  const retryAfterSeconds = await writeWhenUnlocked(() => {
+    const read = statement<[string], ThrottleRow>('SELECT failures, blockedUntil, updatedAt FROM "Throttle" WHERE key = ?');
+    const write = statement(
+      'INSERT INTO "Throttle" (key, failures, blockedUntil, updatedAt) VALUES (?, ?, ?, ?) ' +
+        "ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, blockedUntil = excluded.blockedUntil, updatedAt = excluded.updatedAt",
+    );
+    const take = sqlite().transaction((): number => {
+      const rows = keys.map(({ key }) => read.get(key));
+      const blockedUntil = Math.max(0, ...rows.map((row) => (row?.blockedUntil ? Date.parse(row.blockedUntil) : 0)));
+      if (blockedUntil > now.getTime()) return Math.ceil((blockedUntil - now.getTime()) / 1000);
+      for (const [index, { key, rule }] of keys.entries()) {
+        const row = rows[index];
+        const forgetBefore = now.getTime() - rule.forgetAfterSeconds * 1000;
+        const failures = row && Date.parse(row.updatedAt) > forgetBefore ? row.failures + 1 : 1;
+        const delay = delayAfter(failures, rule);
+        write.run(key, failures, delay > 0 ? toStoredDate(new Date(now.getTime() + delay * 1000)) : null, toStoredDate(now));
+      }
+      return 0;
+    });
+    return take.immediate();
   });
-  const retryAfterSeconds = take.immediate();
   if (retryAfterSeconds > 0) throw new ThrottledError(retryAfterSeconds);
   if (Math.random() < 0.01) await pruneThrottles(now);
 }
@@ -89,28 +92,31 @@ export async function consumeAttempt(keys: ThrottleKey[], now: Date = new Date()
  * keys get their attempt back, so successes never count against a client.
  */
 export async function settleSuccess({ reset, refund }: { reset: ThrottleKey[]; refund: ThrottleKey[] }): Promise<void> {
-  const remove = statement('DELETE FROM "Throttle" WHERE key = ?');
-  const read = statement<[string], { failures: number }>('SELECT failures FROM "Throttle" WHERE key = ?');
-  const decrement = statement('UPDATE "Throttle" SET failures = ? WHERE key = ?');
-  const unblock = statement('UPDATE "Throttle" SET failures = ?, blockedUntil = NULL WHERE key = ?');
-  sqlite()
-    .transaction(() => {
-      for (const { key } of reset) remove.run(key);
-      for (const { key, rule } of refund) {
-        const row = read.get(key);
-        if (!row || row.failures === 0) continue;
-        const failures = row.failures - 1;
-        (delayAfter(failures, rule) === 0 ? unblock : decrement).run(failures, key);
-      }
-    })
-    .immediate();
+  await writeWhenUnlocked(() => {
+    const remove = statement('DELETE FROM "Throttle" WHERE key = ?');
+    const read = statement<[string], { failures: number }>('SELECT failures FROM "Throttle" WHERE key = ?');
+    const decrement = statement('UPDATE "Throttle" SET failures = ? WHERE key = ?');
+    const unblock = statement('UPDATE "Throttle" SET failures = ?, blockedUntil = NULL WHERE key = ?');
+    sqlite()
+      .transaction(() => {
+        for (const { key } of reset) remove.run(key);
+        for (const { key, rule } of refund) {
+          const row = read.get(key);
+          if (!row || row.failures === 0) continue;
+          const failures = row.failures - 1;
+          (delayAfter(failures, rule) === 0 ? unblock : decrement).run(failures, key);
+        }
+      })
+      .immediate();
+  });
 }
 
 /** Deletes counters that are forgotten anyway and no longer block. */
 export async function pruneThrottles(now: Date = new Date()): Promise<number> {
-  const { changes } = statement(
+  const { changes } = await writeWhenUnlocked(() =>
+    statement(
       'DELETE FROM "Throttle" WHERE julianday(updatedAt) < julianday(?) AND (blockedUntil IS NULL OR julianday(blockedUntil) < julianday(?))',
-    )
-    .run(toStoredDate(new Date(now.getTime() - DAY * 1000)), toStoredDate(now));
+    ).run(toStoredDate(new Date(now.getTime() - DAY * 1000)), toStoredDate(now)),
+  );
   return changes;
 }

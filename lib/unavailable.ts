@@ -1,17 +1,148 @@
-// Placeholder until the faults work lands: classification and 503 answers.
+// "The database cannot be used right now": missing, locked by another process
+// for longer than the busy timeout, read-only, unreadable or full. Every entry
+// point answers that with 503 and a short sentence, never a 500 or SQLite's
+// own words. Pure functions and Web Responses only: middleware uses this too.
+
+/** What a person or client is told; nothing more is ever shown. */
+export const UNAVAILABLE_MESSAGE = "Service unavailable, try again shortly";
+
+/** The same, as a form shows it. */
+export const UNAVAILABLE_FORM_MESSAGE = `${UNAVAILABLE_MESSAGE}.`;
+
+/** Seconds a client should wait before trying again (Retry-After). */
+export const RETRY_AFTER_SECONDS = 5;
+
+// SQLite result codes (better-sqlite3 names them, extended codes included:
+// SQLITE_BUSY_SNAPSHOT, SQLITE_READONLY_DIRECTORY, SQLITE_IOERR_WRITE, …).
+const UNAVAILABLE_SQLITE_CODE = /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|IOERR|CORRUPT|NOTADB|FULL|PERM)(_[A-Z_]+)?$/;
+
+// How Prisma reports the same through its driver adapter: P1008 for SQLITE_BUSY
+// (the adapter calls it a socket timeout), P2021 for a missing table; the others
+// are the connection failures Prisma names for any database.
+const UNAVAILABLE_PRISMA_CODE = new Set(["P1001", "P1002", "P1003", "P1008", "P1017", "P2021", "P2024"]);
+const UNAVAILABLE_ADAPTER_KIND = new Set([
+  "SocketTimeout",
+  "TableDoesNotExist",
+  "DatabaseDoesNotExist",
+  "DatabaseNotReachable",
+  "DatabaseAccessDenied",
+  "ConnectionClosed",
+]);
+
+type ErrorFields = {
+  code?: unknown;
+  errorCode?: unknown;
+  originalCode?: unknown;
+  kind?: unknown;
+  message?: unknown;
+  originalMessage?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: unknown };
+};
+
+function saysUnavailable(fields: ErrorFields): boolean {
+  for (const code of [fields.code, fields.errorCode, fields.originalCode]) {
+    if (typeof code !== "string") continue;
+    if (UNAVAILABLE_SQLITE_CODE.test(code) || UNAVAILABLE_PRISMA_CODE.has(code)) return true;
+  }
+  if (typeof fields.kind === "string" && UNAVAILABLE_ADAPTER_KIND.has(fields.kind)) return true;
+  // An unmigrated or replaced file: SQLite's SQLITE_ERROR says so only in words.
+  return [fields.message, fields.originalMessage].some((text) => typeof text === "string" && text.startsWith("no such table"));
+}
+
+/**
+ * True for errors that mean the database is not usable right now, as
+ * better-sqlite3 throws them (SqliteError) and as Prisma wraps them
+ * (PrismaClientKnownRequestError with the adapter's error in `meta`, or the
+ * SQLite code itself when the file could not be opened). Follows `cause` chains.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|IOERR|CORRUPT|NOTADB|FULL|PERM)/.test(code);
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [error];
+  while (pending.length > 0 && seen.size < 20) {
+    const candidate = pending.pop();
+    if (typeof candidate !== "object" || candidate === null || seen.has(candidate)) continue;
+    seen.add(candidate);
+    const fields = candidate as ErrorFields;
+    if (saysUnavailable(fields)) return true;
+    pending.push(fields.cause, fields.meta?.driverAdapterError);
+  }
+  return false;
 }
 
-const MESSAGE = "Service unavailable, try again shortly";
-const headers = { "Cache-Control": "no-store", "Retry-After": "5" };
+/** The SQLite or Prisma code behind an unavailability, for the log (never for the page). */
+export function unavailabilityCode(error: unknown): string {
+  const fields = (typeof error === "object" && error !== null ? error : {}) as ErrorFields;
+  const adapter = fields.meta?.driverAdapterError as { cause?: ErrorFields } | undefined;
+  const code = adapter?.cause?.originalCode ?? fields.code ?? fields.errorCode;
+  return typeof code === "string" ? code : "unknown";
+}
 
+const lastLogged = new Map<string, number>();
+
+/**
+ * One log line per code per 10 seconds at most: a database that is down for a
+ * minute must not turn every request into a line, or fill the disk it needs.
+ */
+export function logDatabaseUnavailable(error: unknown, where: string, now = Date.now()): void {
+  const code = unavailabilityCode(error);
+  const last = lastLogged.get(code);
+  if (last !== undefined && now - last < 10_000) return;
+  lastLogged.set(code, now);
+  console.warn(`keycard: database unavailable (${code}) in ${where}; answering 503`);
+}
+
+/**
+ * Runs `work`; when it fails because the database cannot be used, logs that
+ * (logDatabaseUnavailable) and returns `fallback()` instead. Every other error,
+ * a bug or next/navigation's redirect(), goes on up untouched.
+ */
+export async function catchUnavailable<T>(where: string, work: () => Promise<T>, fallback: () => T): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    logDatabaseUnavailable(error, where);
+    return fallback();
+  }
+}
+
+const UNAVAILABLE_HEADERS = {
+  "Retry-After": String(RETRY_AFTER_SECONDS),
+  "Cache-Control": "no-store",
+};
+
+// Self-contained: no script, no style, nothing loaded, so it passes the strict
+// Content-Security-Policy and works while everything else is failing.
+const UNAVAILABLE_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Service unavailable · Keycard</title>
+</head>
+<body>
+<h1>Service unavailable</h1>
+<p>${UNAVAILABLE_MESSAGE}.</p>
+<p><a href="">Reload</a></p>
+</body>
+</html>
+`;
+
+/** A page: 503, Retry-After, no-store. */
 export function serviceUnavailablePage(): Response {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${MESSAGE}</title></head><body><h1>${MESSAGE}</h1></body></html>`;
-  return new Response(html, { status: 503, headers: { ...headers, "Content-Type": "text/html; charset=utf-8" } });
+  return new Response(UNAVAILABLE_PAGE, {
+    status: 503,
+    headers: { ...UNAVAILABLE_HEADERS, "Content-Type": "text/html; charset=utf-8" },
+  });
 }
 
+/** For the JSON API: 503 {"error": "Service unavailable, try again shortly"}. */
 export function serviceUnavailableJson(): Response {
-  return Response.json({ error: MESSAGE }, { status: 503, headers });
+  return Response.json({ error: UNAVAILABLE_MESSAGE }, { status: 503, headers: UNAVAILABLE_HEADERS });
+}
+
+/** JSON under /api/, a page everywhere else. */
+export function unavailableResponseFor(pathname: string): Response {
+  return pathname === "/api" || pathname.startsWith("/api/") ? serviceUnavailableJson() : serviceUnavailablePage();
 }

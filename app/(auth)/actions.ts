@@ -5,9 +5,11 @@ import { authenticate, endSession, startSession } from "@/lib/auth";
 import { isSignupOpen } from "@/lib/env";
 import { getClient } from "@/lib/request-context";
 import { safeNextPath } from "@/lib/safe-next";
+import { deleteSessionCookie } from "@/lib/session-cookie";
 import { consumeAttempt, signupKey, ThrottledError } from "@/lib/throttle";
+import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/unavailable";
 import { createUser, UsernameTakenError } from "@/lib/users";
-import { checkSignup, credentialsSchema, firstIssue, formString, type FieldErrors } from "@/lib/validation";
+import { checkSignup, credentialsSchema, firstIssue, formString, type Credentials, type FieldErrors } from "@/lib/validation";
 
 export type LoginState = {
   error?: string;
@@ -20,21 +22,47 @@ export async function loginAction(_previous: LoginState, formData: FormData): Pr
   const parsed = credentialsSchema.safeParse({ username: formData.get("username"), password: formData.get("password") });
   if (!parsed.success) return { error: firstIssue(parsed.error), username: typedUsername };
 
+  const refused = await catchUnavailable(
+    "sign-in form",
+    () => signIn(parsed.data, formData, typedUsername),
+    (): LoginState => ({ error: UNAVAILABLE_FORM_MESSAGE, username: typedUsername }),
+  );
+  if (refused) return refused;
+  redirect(safeNextPath(formData.get("next")));
+}
+
+/** Checks the credentials and starts the session; the state to show instead when it cannot. */
+async function signIn(credentials: Credentials, formData: FormData, typedUsername: string): Promise<LoginState | null> {
   const client = await getClient();
   let user;
   try {
-    user = await authenticate(parsed.data, client);
+    user = await authenticate(credentials, client);
   } catch (error) {
     if (error instanceof ThrottledError) return { error: error.message, username: typedUsername };
     throw error;
   }
   if (!user) return { error: "Invalid username or password.", username: typedUsername };
   await startSession(user, { persistent: formData.get("remember") === "on", client });
-  redirect(safeNextPath(formData.get("next")));
+  return null;
 }
 
 export async function logoutAction(): Promise<void> {
-  await endSession(await getClient());
+  const recorded = await catchUnavailable(
+    "sign-out",
+    async () => {
+      await endSession(await getClient());
+      return true;
+    },
+    () => false,
+  );
+  if (!recorded) {
+    // The session row could not be revoked. The cookie goes anyway: whoever
+    // pressed Sign out expects this browser to be signed out now (a shared
+    // computer), and waiting for the database would leave it signed in. The
+    // row stays valid until its idle timeout, which the sign-in page says.
+    await deleteSessionCookie();
+    redirect("/login?signed-out=unrecorded");
+  }
   // middleware.ts answers this page with Clear-Site-Data when no session cookie is left.
   redirect("/login?signed-out=1");
 }
@@ -49,6 +77,17 @@ export async function signupAction(_previous: SignupState, formData: FormData): 
   const typedUsername = formString(formData, "username").slice(0, 256);
   if (!isSignupOpen()) return { message: "Sign-up is closed.", username: typedUsername };
 
+  const refused = await catchUnavailable(
+    "sign-up form",
+    () => signUp(formData, typedUsername),
+    (): SignupState => ({ message: UNAVAILABLE_FORM_MESSAGE, username: typedUsername }),
+  );
+  if (refused) return refused;
+  redirect("/dashboard");
+}
+
+/** Creates the account and signs it in; the state to show instead when it cannot. */
+async function signUp(formData: FormData, typedUsername: string): Promise<SignupState | null> {
   const client = await getClient();
   // Every attempt counts, successful or not: creating accounts in bulk is the abuse.
   try {
@@ -75,5 +114,5 @@ export async function signupAction(_previous: SignupState, formData: FormData): 
   }
   await recordEvent({ type: "sign_up", client, userId: user.id, username: user.username });
   await startSession(user, { persistent: false, client });
-  redirect("/dashboard");
+  return null;
 }

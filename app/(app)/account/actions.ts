@@ -2,12 +2,13 @@
 import { redirect } from "next/navigation";
 import { changePassword } from "@/lib/account";
 import { recordEvent } from "@/lib/audit";
-import { endSession } from "@/lib/auth";
 import { requireSession } from "@/lib/dal";
 import { getClient } from "@/lib/request-context";
 import { revokeUserSession, revokeUserSessions } from "@/lib/session";
 import { ThrottledError } from "@/lib/throttle";
+import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/unavailable";
 import { checkPasswordChange, formString, type FieldErrors } from "@/lib/validation";
+import { logoutAction } from "../../(auth)/actions";
 
 export type ChangePasswordState = {
   errors?: FieldErrors<"current" | "password" | "confirm">;
@@ -15,7 +16,14 @@ export type ChangePasswordState = {
   done?: boolean;
 };
 
+/** What the Revoke and "Sign out everywhere else" forms show when their action could not run. */
+export type SessionFormState = { message?: string };
+
 export async function changePasswordAction(_previous: ChangePasswordState, formData: FormData): Promise<ChangePasswordState> {
+  return catchUnavailable("change-password form", () => changeOwnPassword(formData), () => ({ message: UNAVAILABLE_FORM_MESSAGE }));
+}
+
+async function changeOwnPassword(formData: FormData): Promise<ChangePasswordState> {
   const current = await requireSession("/account");
   const input = {
     current: formString(formData, "current"),
@@ -34,23 +42,37 @@ export async function changePasswordAction(_previous: ChangePasswordState, formD
   return { done: true, message: "Password changed. Your other sessions were signed out." };
 }
 
-export async function revokeSessionAction(formData: FormData): Promise<void> {
-  const current = await requireSession("/account");
+export async function revokeSessionAction(_previous: SessionFormState, formData: FormData): Promise<SessionFormState> {
   const sessionId = formString(formData, "sessionId");
-  const client = await getClient();
-  if (sessionId === current.session.id) {
-    await endSession(client);
-    redirect("/login?signed-out=1");
-  }
-  if (await revokeUserSession(current.user.id, sessionId)) {
-    await recordEvent({ type: "session_revoked", client, userId: current.user.id });
-  }
+  const isThisSession = await catchUnavailable(
+    "revoke-session form",
+    async () => {
+      const current = await requireSession("/account");
+      if (sessionId === current.session.id) return true;
+      if (await revokeUserSession(current.user.id, sessionId)) {
+        await recordEvent({ type: "session_revoked", client: await getClient(), userId: current.user.id });
+      }
+      return false;
+    },
+    () => null,
+  );
+  if (isThisSession === null) return { message: UNAVAILABLE_FORM_MESSAGE };
+  // Signing this browser out is the Sign out button's job, database trouble included; it redirects.
+  if (isThisSession) await logoutAction();
   redirect("/account");
 }
 
-export async function revokeOtherSessionsAction(): Promise<void> {
-  const current = await requireSession("/account");
-  const ended = await revokeUserSessions(current.user.id, current.session.id);
-  await recordEvent({ type: "sessions_revoked", client: await getClient(), userId: current.user.id, detail: `${ended} session(s)` });
+export async function revokeOtherSessionsAction(): Promise<SessionFormState> {
+  const done = await catchUnavailable(
+    "sign-out-everywhere form",
+    async () => {
+      const current = await requireSession("/account");
+      const ended = await revokeUserSessions(current.user.id, current.session.id);
+      await recordEvent({ type: "sessions_revoked", client: await getClient(), userId: current.user.id, detail: `${ended} session(s)` });
+      return true;
+    },
+    () => false,
+  );
+  if (!done) return { message: UNAVAILABLE_FORM_MESSAGE };
   redirect("/account");
 }

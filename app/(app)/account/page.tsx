@@ -4,8 +4,8 @@ import { describeUserAgent } from "@/lib/client";
 import { requireSession } from "@/lib/dal";
 import { getMinPasswordLength } from "@/lib/password-policy";
 import { listActiveSessions } from "@/lib/session";
-import { revokeOtherSessionsAction, revokeSessionAction } from "./actions";
 import { ChangePasswordForm } from "./change-password-form";
+import { RevokeOtherSessionsForm, RevokeSessionForm } from "./session-forms";
 
 export const metadata: Metadata = { title: "Account" };
 
@@ -44,20 +44,11 @@ export default async function AccountPage() {
                   {session.persistent ? " · kept signed in" : ""}
                 </small>
               </div>
-              <form action={revokeSessionAction}>
-                <input type="hidden" name="sessionId" value={session.id} />
-                <button type="submit" className="secondary">
-                  {session.id === current.session.id ? "Sign out" : "Revoke"}
-                </button>
-              </form>
+              <RevokeSessionForm sessionId={session.id} label={session.id === current.session.id ? "Sign out" : "Revoke"} />
             </li>
           ))}
         </ul>
-        {others.length > 0 && (
-          <form action={revokeOtherSessionsAction}>
-            <button type="submit">Sign out everywhere else</button>
-          </form>
-        )}
+        {others.length > 0 && <RevokeOtherSessionsForm />}
       </section>
 
       <section aria-labelledby="activity-heading">

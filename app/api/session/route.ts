@@ -1,10 +1,12 @@
 // JSON API for non-browser clients, over the same lib functions as the sign-in form.
+// A database that cannot be used answers 503 JSON with Retry-After (lib/unavailable.ts).
 import { authenticate, endSession, startSession } from "@/lib/auth";
 import { getCurrentUser } from "@/lib/dal";
 import { isCrossSiteRequest } from "@/lib/origin";
 import { readBody } from "@/lib/request";
 import { getClient } from "@/lib/request-context";
 import { ThrottledError } from "@/lib/throttle";
+import { catchUnavailable, serviceUnavailableJson } from "@/lib/unavailable";
 import { credentialsSchema, firstIssue } from "@/lib/validation";
 
 const NO_STORE = { "Cache-Control": "no-store" };
@@ -17,8 +19,8 @@ const forbidden = () => json({ error: "Cross-site request refused" }, 403);
 
 /**
  * Sign in: 200 with the user and the session cookie, 429 with Retry-After while
- * throttled, or 4xx with a short reason. `"remember": true` asks for a
- * long-lived session, as "Keep me signed in" does.
+ * throttled, 503 while the database cannot be used, or 4xx with a short reason.
+ * `"remember": true` asks for a long-lived session, as "Keep me signed in" does.
  */
 export async function POST(request: Request): Promise<Response> {
   if (isCrossSiteRequest(request)) return forbidden();
@@ -26,31 +28,42 @@ export async function POST(request: Request): Promise<Response> {
   if (!body.ok) return json({ error: body.error }, body.status);
   const parsed = credentialsSchema.safeParse(body.value);
   if (!parsed.success) return json({ error: firstIssue(parsed.error) }, 400);
-
-  const client = await getClient();
-  let user;
-  try {
-    user = await authenticate(parsed.data, client);
-  } catch (error) {
-    if (!(error instanceof ThrottledError)) throw error;
-    return json({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
-  }
-  if (!user) return json({ error: "Invalid credentials" }, 401);
   const remember = (body.value as { remember?: unknown }).remember;
-  await startSession(user, { persistent: remember === true || remember === "true", client });
-  return json({ user: { username: user.username } }, 200);
+
+  return catchUnavailable("POST /api/session", async () => {
+    const client = await getClient();
+    let user;
+    try {
+      user = await authenticate(parsed.data, client);
+    } catch (error) {
+      if (!(error instanceof ThrottledError)) throw error;
+      return json({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
+    }
+    if (!user) return json({ error: "Invalid credentials" }, 401);
+    await startSession(user, { persistent: remember === true || remember === "true", client });
+    return json({ user: { username: user.username } }, 200);
+  }, serviceUnavailableJson);
 }
 
-/** Who am I: 200 with the user, or 401. */
+/** Who am I: 200 with the user, 401, or 503 while the database cannot be used. */
 export async function GET(): Promise<Response> {
-  const user = await getCurrentUser();
-  if (!user) return json({ error: "Not signed in" }, 401);
-  return json({ user: { username: user.username } }, 200);
+  return catchUnavailable("GET /api/session", async () => {
+    const user = await getCurrentUser();
+    if (!user) return json({ error: "Not signed in" }, 401);
+    return json({ user: { username: user.username } }, 200);
+  }, serviceUnavailableJson);
 }
 
-/** Sign out: 204, the session revoked and the cookie cleared, signed in or not. */
+/**
+ * Sign out: 204, the session revoked and the cookie cleared, signed in or not.
+ * While the database cannot be used: 503 and the cookie kept, unlike the sign-out
+ * button (app/(auth)/actions.ts): a client can retry, and a retry without the
+ * cookie would report success for a session that was never revoked.
+ */
 export async function DELETE(request: Request): Promise<Response> {
   if (isCrossSiteRequest(request)) return forbidden();
-  await endSession(await getClient());
-  return new Response(null, { status: 204, headers: { ...NO_STORE, "Clear-Site-Data": '"cookies"' } });
+  return catchUnavailable("DELETE /api/session", async () => {
+    await endSession(await getClient());
+    return new Response(null, { status: 204, headers: { ...NO_STORE, "Clear-Site-Data": '"cookies"' } });
+  }, serviceUnavailableJson);
 }

@@ -1,0 +1,163 @@
+// Second production servers, for tests that need settings of their own, a
+// database of their own to break, or a server to stop: the same build as the
+// main test server (playwright.config.ts), started the way a deployment starts
+// it, `npm start` (configuration check, migrations, then `next start`).
+import type { APIRequestContext } from "@playwright/test";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { expect, sessionSecret, sessionSetCookie, type TestUser } from "./fixtures";
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === "string") throw new Error("No free port.");
+  return address.port;
+}
+
+/** How a server process ended; `leftovers`: processes of its group still running after npm exited. */
+export type Exit = { code: number | null; signal: NodeJS.Signals | null; leftovers: boolean };
+
+export type Server = {
+  origin: string;
+  directory: string;
+  databasePath: string;
+  /** Everything the server printed. */
+  output: () => string;
+  /** The status of GET /api/health, 0 when nothing answers. */
+  health: () => Promise<number>;
+  /** Sends SIGTERM to npm alone, as `docker stop` does to PID 1, and waits for the end. */
+  stop: () => Promise<Exit>;
+};
+
+export type ServerOptions = {
+  env?: Record<string, string>;
+  /** A folder holding keycard.db from an earlier server (a restart); by default a new one. */
+  directory?: string;
+  /** Keep the folder after stop(), to start another server on it. */
+  keep?: boolean;
+  /**
+   * Run as "nobody" when the tests run as root (CI does), so that file
+   * permissions mean something: root writes to a file whatever its mode.
+   */
+  unprivileged?: boolean;
+  /** When the server counts as up, by the status of GET /api/health. */
+  ready?: (status: number) => boolean;
+};
+
+const NOBODY = 65534;
+const asRoot = process.getuid?.() === 0;
+
+/** Gives the folder and everything in it to the user an unprivileged server runs as. */
+export function handToServerUser(directory: string): void {
+  if (!asRoot) return;
+  chownSync(directory, NOBODY, NOBODY);
+  for (const name of readdirSync(directory)) chownSync(path.join(directory, name), NOBODY, NOBODY);
+}
+
+function isGroupRunning(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startServer({ env = {}, directory, keep = false, unprivileged = false, ready = (status) => status === 200 }: ServerOptions = {}): Promise<Server> {
+  const folder = directory ?? mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
+  const databasePath = path.join(folder, "keycard.db");
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  if (unprivileged) handToServerUser(folder);
+  let output = "";
+  // Its own process group, so stop() can tell whether anything outlived npm.
+  const child: ChildProcess = spawn("npm", ["start"], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(unprivileged && asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+    env: {
+      ...process.env,
+      // npm writes its logs under HOME.
+      ...(unprivileged ? { HOME: folder } : {}),
+      npm_config_update_notifier: "false",
+      PORT: String(port),
+      DATABASE_URL: `file:${databasePath}`,
+      SESSION_SECRET: sessionSecret(),
+      BCRYPT_COST: "10",
+      NEXT_TELEMETRY_DISABLED: "1",
+      ...env,
+    },
+  });
+  for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("npm start did not start.");
+
+  const health = () => fetch(`${origin}/api/health`).then((response) => response.status, () => 0);
+  const started = async () => {
+    if (child.exitCode !== null) throw new Error(`The second server exited (${child.exitCode}): ${output}`);
+    return ready(await health());
+  };
+  await expect.poll(started, { timeout: 45_000, intervals: [100, 250, 500] }).toBe(true);
+
+  let stopped: Promise<Exit> | null = null;
+  const stop = async (): Promise<Exit> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const ended = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 20_000))]);
+    const leftovers = isGroupRunning(pid);
+    // Whatever happened, nothing of this server may outlive the test.
+    if (leftovers || !ended) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+    if (!keep) rmSync(folder, { recursive: true, force: true });
+    return { code: ended?.[0] ?? null, signal: ended?.[1] ?? null, leftovers };
+  };
+  return {
+    origin,
+    directory: folder,
+    databasePath,
+    output: () => output,
+    health,
+    stop: () => (stopped ??= stop()),
+  };
+}
+
+/** Signs in to `server` through POST /api/session; returns the session cookie's value. */
+export async function signInTo(server: Server, request: APIRequestContext, user: TestUser): Promise<string> {
+  const response = await request.post(`${server.origin}/api/session`, { data: user, timeout: 30_000 });
+  expect(response.status(), await response.text()).toBe(200);
+  const seal = sessionSetCookie(response)?.value;
+  if (!seal) throw new Error("POST /api/session set no session cookie.");
+  return seal;
+}
+
+/** `next start` alone (no prestart migration), on a database file as the test leaves it. */
+export async function startBareServer(databasePath: string): Promise<{ origin: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn("npx", ["next", "start", "-p", String(port)], {
+    detached: true,
+    stdio: "ignore",
+    env: { ...process.env, DATABASE_URL: `file:${databasePath}`, SESSION_SECRET: sessionSecret(), NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  const exited = once(child, "exit");
+  return {
+    origin: `http://localhost:${port}`,
+    stop: async () => {
+      if (child.pid !== undefined && child.exitCode === null) {
+        process.kill(-child.pid, "SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
