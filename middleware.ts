@@ -19,7 +19,7 @@ import { contentSecurityPolicy, createNonce } from "./lib/security-headers";
 import { getSessionOptions } from "./lib/session-config";
 import { encodeHandoff, handoffHeaderName } from "./lib/session-handoff";
 import { checkSessionSeal, type CookieCheck } from "./lib/session-lookup";
-import { isDatabaseUnavailable, serviceUnavailableJson, serviceUnavailablePage } from "./lib/unavailable";
+import { isDatabaseUnavailable, logDatabaseUnavailable, unavailableResponseFor } from "./lib/unavailable";
 
 const PROTECTED = /^\/(dashboard|protected|account)(\/|$)/;
 
@@ -43,8 +43,8 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
     check = await checkSessionSeal(seal);
   } catch (error) {
     if (!isDatabaseUnavailable(error)) throw error;
-    console.error("keycard: database unavailable:", error instanceof Error ? error.message : error);
-    return isApi ? serviceUnavailableJson() : serviceUnavailablePage();
+    logDatabaseUnavailable(error, "middleware");
+    return unavailableResponseFor(pathname);
   }
 
   if (PROTECTED.test(pathname) && !check.ok) return redirectToSignIn(request);

@@ -133,10 +133,8 @@ test.describe("the database file moved away, then back", () => {
   });
 
   test("a signed-in page answers 503 with the unavailable page", async ({ request }) => {
-    // Middleware validates the session cookie against the database and answers
-    // serviceUnavailablePage() when that lookup fails; until middleware.ts does,
-    // the page reaches app/error.tsx, which can only answer 500.
-    test.fail(true, "needs middleware.ts to answer serviceUnavailablePage() (lib/unavailable.ts) when its session lookup fails");
+    // Middleware checks the session cookie against the database and answers the
+    // unavailable page when it cannot (app/error.tsx could only answer 500).
     const user = createUser("moved-503", { file: server.databasePath });
     const seal = await signInTo(server, request, user);
     await withDatabaseAway(async () => {

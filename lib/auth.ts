@@ -6,6 +6,7 @@ import { createSession, pruneSessions, revokeSession } from "./session";
 import { generateSessionToken, sessionIdFromToken } from "./session-lookup";
 import { deleteSessionCookie, readSessionCookie, setSessionCookie } from "./session-cookie";
 import { accountKey, consumeAttempt, ipKey, settleSuccess, ThrottledError } from "./throttle";
+import { catchUnavailable } from "./unavailable";
 import { findUserByUsername, findUserWithHash, type PublicUser } from "./users";
 import type { Credentials } from "./validation";
 
@@ -74,4 +75,25 @@ export async function endSession(client: Client): Promise<void> {
     await recordEvent({ type: "sign_out", client, userId: cookie.data.uid });
   }
   await deleteSessionCookie();
+}
+
+/**
+ * Signs this browser out (the Sign out button, "revoke this session") and says
+ * where to land. The cookie goes even when the database cannot revoke the row:
+ * whoever pressed Sign out expects this browser to be signed out now (a shared
+ * computer), and waiting for the database would leave it signed in. The row
+ * then stays valid until its idle timeout, which the landing page says.
+ */
+export async function signOutThisBrowser(client: Client): Promise<string> {
+  const recorded = await catchUnavailable(
+    "sign-out",
+    async () => {
+      await endSession(client);
+      return true;
+    },
+    () => false,
+  );
+  if (recorded) return "/login?signed-out=1";
+  await deleteSessionCookie();
+  return "/login?signed-out=unrecorded";
 }

@@ -9,6 +9,7 @@ import { unsealData, type UnsealErrorReason } from "iron-session";
 import { getSessionConfig, type SessionConfig } from "./env";
 import { getSessionOptions, hasSessionShape, type SessionCookieData } from "./session-config";
 import { statement, toStoredDate } from "./sqlite";
+import { isDatabaseUnavailable, logDatabaseUnavailable } from "./unavailable";
 
 /** "Last seen" is written at most this often per session, not on every request. */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -89,11 +90,23 @@ export function validateSessionToken(token: string, userId: number, now: Date = 
   };
   const state = sessionState(session, now);
   if (state !== "active") return { ok: false, reason: state };
-  if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
+  if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) touchSession(session, now);
+  return { ok: true, value: { session, user: { id: row.userId, username: row.username } } };
+}
+
+/**
+ * Best effort: a database that can be read but not written (read-only, or
+ * another process holding the write lock) still serves signed-in pages; "last
+ * seen" then lags until a later request can write it.
+ */
+function touchSession(session: SessionRecord, now: Date): void {
+  try {
     statement(TOUCH_SESSION).run(toStoredDate(now), session.id);
     session.lastSeenAt = now;
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    logDatabaseUnavailable(error, "last-seen update");
   }
-  return { ok: true, value: { session, user: { id: row.userId, username: row.username } } };
 }
 
 /**

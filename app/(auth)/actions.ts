@@ -1,11 +1,11 @@
 "use server";
 import { redirect } from "next/navigation";
 import { recordEvent } from "@/lib/audit";
-import { authenticate, endSession, startSession } from "@/lib/auth";
+import { authenticate, signOutThisBrowser, startSession } from "@/lib/auth";
 import { isSignupOpen } from "@/lib/env";
 import { getClient } from "@/lib/request-context";
+import { HashingBusyError } from "@/lib/password-workers";
 import { safeNextPath } from "@/lib/safe-next";
-import { deleteSessionCookie } from "@/lib/session-cookie";
 import { consumeAttempt, signupKey, ThrottledError } from "@/lib/throttle";
 import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/unavailable";
 import { createUser, UsernameTakenError } from "@/lib/users";
@@ -38,7 +38,7 @@ async function signIn(credentials: Credentials, formData: FormData, typedUsernam
   try {
     user = await authenticate(credentials, client);
   } catch (error) {
-    if (error instanceof ThrottledError) return { error: error.message, username: typedUsername };
+    if (error instanceof ThrottledError || error instanceof HashingBusyError) return { error: error.message, username: typedUsername };
     throw error;
   }
   if (!user) return { error: "Invalid username or password.", username: typedUsername };
@@ -47,24 +47,8 @@ async function signIn(credentials: Credentials, formData: FormData, typedUsernam
 }
 
 export async function logoutAction(): Promise<void> {
-  const recorded = await catchUnavailable(
-    "sign-out",
-    async () => {
-      await endSession(await getClient());
-      return true;
-    },
-    () => false,
-  );
-  if (!recorded) {
-    // The session row could not be revoked. The cookie goes anyway: whoever
-    // pressed Sign out expects this browser to be signed out now (a shared
-    // computer), and waiting for the database would leave it signed in. The
-    // row stays valid until its idle timeout, which the sign-in page says.
-    await deleteSessionCookie();
-    redirect("/login?signed-out=unrecorded");
-  }
-  // middleware.ts answers this page with Clear-Site-Data when no session cookie is left.
-  redirect("/login?signed-out=1");
+  // middleware.ts answers the landing page with Clear-Site-Data when no session cookie is left.
+  redirect(await signOutThisBrowser(await getClient()));
 }
 
 export type SignupState = {
@@ -110,6 +94,7 @@ async function signUp(formData: FormData, typedUsername: string): Promise<Signup
     user = await createUser(checked.username, formString(formData, "password"));
   } catch (error) {
     if (error instanceof UsernameTakenError) return { errors: { username: error.message }, username: typedUsername };
+    if (error instanceof HashingBusyError) return { message: error.message, username: typedUsername };
     throw error;
   }
   await recordEvent({ type: "sign_up", client, userId: user.id, username: user.username });

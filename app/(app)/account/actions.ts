@@ -5,6 +5,7 @@ import { recordEvent } from "@/lib/audit";
 import { requireSession } from "@/lib/dal";
 import { getClient } from "@/lib/request-context";
 import { revokeUserSession, revokeUserSessions } from "@/lib/session";
+import { HashingBusyError } from "@/lib/password-workers";
 import { ThrottledError } from "@/lib/throttle";
 import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/unavailable";
 import { checkPasswordChange, formString, type FieldErrors } from "@/lib/validation";
@@ -36,7 +37,7 @@ async function changeOwnPassword(formData: FormData): Promise<ChangePasswordStat
     const result = await changePassword(current, input.current, input.password, await getClient());
     if (result === "wrong-password") return { errors: { current: "Current password is incorrect." } };
   } catch (error) {
-    if (error instanceof ThrottledError) return { message: error.message };
+    if (error instanceof ThrottledError || error instanceof HashingBusyError) return { message: error.message };
     throw error;
   }
   return { done: true, message: "Password changed. Your other sessions were signed out." };

@@ -1,17 +1,17 @@
-import { endSession } from "@/lib/auth";
+import { signOutThisBrowser } from "@/lib/auth";
 import { isCrossSiteRequest } from "@/lib/origin";
 import { getClient } from "@/lib/request-context";
 
 /**
- * The sign-out button's target: a plain form post, so it works without
+ * The Sign out button's target: a plain form post, so it works without
  * JavaScript. A route rather than a server action because a server action in
- * the shared layout made every signed-in page about a millisecond dearer to
- * render (docs/performance.md).
+ * the shared layout made every signed-in page measurably dearer to render
+ * (docs/performance.md).
  */
 export async function POST(request: Request): Promise<Response> {
   // middleware.ts refuses cross-site posts already; this holds if it is skipped.
   if (isCrossSiteRequest(request)) return new Response("Cross-site request refused.", { status: 403 });
-  await endSession(await getClient());
-  // middleware.ts answers the landing page with Clear-Site-Data.
-  return new Response(null, { status: 303, headers: { Location: "/login?signed-out=1", "Cache-Control": "no-store" } });
+  const landing = await signOutThisBrowser(await getClient());
+  // middleware.ts answers the landing page with Clear-Site-Data when no session is left.
+  return new Response(null, { status: 303, headers: { Location: landing, "Cache-Control": "no-store" } });
 }

@@ -5,6 +5,7 @@ import { getCurrentUser } from "@/lib/dal";
 import { isCrossSiteRequest } from "@/lib/origin";
 import { readBody } from "@/lib/request";
 import { getClient } from "@/lib/request-context";
+import { HashingBusyError } from "@/lib/password-workers";
 import { ThrottledError } from "@/lib/throttle";
 import { catchUnavailable, serviceUnavailableJson } from "@/lib/unavailable";
 import { credentialsSchema, firstIssue } from "@/lib/validation";
@@ -36,8 +37,10 @@ export async function POST(request: Request): Promise<Response> {
     try {
       user = await authenticate(parsed.data, client);
     } catch (error) {
-      if (!(error instanceof ThrottledError)) throw error;
-      return json({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
+      if (error instanceof ThrottledError) return json({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
+      // Every password worker busy and the queue full: the server, not this client, is over its limit.
+      if (error instanceof HashingBusyError) return json({ error: error.message }, 503, { "Retry-After": "1" });
+      throw error;
     }
     if (!user) return json({ error: "Invalid credentials" }, 401);
     await startSession(user, { persistent: remember === true || remember === "true", client });
