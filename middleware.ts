@@ -1,6 +1,7 @@
 // Runs before every page, action and route (not static files), on the Node
 // runtime:
-// 1. refuses cross-site state-changing requests (forged forms and server actions);
+// 1. refuses cross-site state-changing requests (forged forms and server actions),
+//    and form posts that Next.js itself would answer with a 500 (lib/form-post.ts);
 // 2. checks the session cookie against the database, once per request, and
 //    hands the answer to the page (lib/session-handoff.ts);
 // 3. sends strangers to sign in before any protected page code runs;
@@ -14,6 +15,7 @@
 // Node can reach SQLite, which lets the one session query happen here.
 import type { NextRequest } from "next/server";
 import { NextResponse } from "next/server";
+import { checkFormPost } from "./lib/form-post";
 import { isCrossSiteRequest, isStateChanging } from "./lib/origin";
 import { contentSecurityPolicy, createNonce } from "./lib/security-headers";
 import { getSessionOptions } from "./lib/session-config";
@@ -32,6 +34,11 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
     // The JSON API answers in JSON, as its own check in the route would.
     if (isApi) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403, headers });
     return new NextResponse("Cross-site request refused.", { status: 403, headers });
+  }
+
+  if (!isApi && request.method === "POST") {
+    const problem = await checkFormPost(request);
+    if (problem) return new NextResponse(problem.message, { status: problem.status, headers: { "Cache-Control": "no-store" } });
   }
 
   const seal = request.cookies.get(getSessionOptions().cookieName)?.value;
