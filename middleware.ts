@@ -75,10 +75,11 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
 
 function redirectToSignIn(request: NextRequest): NextResponse {
   const { pathname, search } = request.nextUrl;
-  // A relative Location: behind a proxy or under `next start -H 127.0.0.1`,
-  // request.url's host may not be the public one.
-  const location = `/login?next=${encodeURIComponent(pathname + search)}`;
-  const response = new NextResponse(null, { status: 307, headers: { Location: location, "Cache-Control": "no-store" } });
+  // Same host as the request, so Next sends a relative Location: behind a proxy
+  // or under `next start -H 127.0.0.1`, request.url's host may not be the public one.
+  const login = new URL(`/login?next=${encodeURIComponent(pathname + search)}`, request.url);
+  const response = NextResponse.redirect(login, 307);
+  response.headers.set("Cache-Control", "no-store");
   return withTransportSecurity(request, response);
 }
 

@@ -15,8 +15,11 @@ const nextConfig = {
   // `npm run build:standalone`: a self-contained server in .next/standalone (README, Deploy).
   output: process.env.KEYCARD_STANDALONE === "1" ? "standalone" : undefined,
   // Loaded by name at run time, not bundled: the password workers require it
-  // (lib/password-workers.ts), so it must sit in node_modules, standalone too.
+  // (lib/password-workers.ts).
   serverExternalPackages: ["bcryptjs"],
+  // No module imports bcryptjs (the workers require it by name), so file tracing
+  // would leave it out of the standalone folder.
+  outputFileTracingIncludes: { "/**": ["./node_modules/bcryptjs/**/*"] },
   reactStrictMode: true,
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
