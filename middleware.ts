@@ -58,8 +58,7 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
 
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set(handoffHeaderName(), encodeHandoff(check));
-  const nonce = createNonce();
-  const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development" });
+  const csp = freshPolicy();
   // Next.js reads the nonce from the request's CSP header and puts it on its own scripts.
   requestHeaders.set("Content-Security-Policy", csp);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
@@ -80,7 +79,12 @@ function redirectToSignIn(request: NextRequest): NextResponse {
   const login = new URL(`/login?next=${encodeURIComponent(pathname + search)}`, request.url);
   const response = NextResponse.redirect(login, 307);
   response.headers.set("Cache-Control", "no-store");
+  response.headers.set("Content-Security-Policy", freshPolicy());
   return withTransportSecurity(request, response);
+}
+
+function freshPolicy(): string {
+  return contentSecurityPolicy(createNonce(), { dev: process.env.NODE_ENV === "development" });
 }
 
 /** HSTS only over HTTPS, direct or reported by the proxy in front. */
