@@ -73,7 +73,9 @@ class PasswordWorkers {
   /** Starts a worker when there is room for one more, lazily: idle processes hold none. */
   private spawn(): Slot | undefined {
     if (this.slots.length >= this.size) return undefined;
-    const slot: Slot = { worker: new Worker(WORKER_SOURCE, { eval: true }), task: null };
+    // bcrypt needs a few kilobytes: small heaps keep each worker's memory down.
+    const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
+    const slot: Slot = { worker, task: null };
     slot.worker.on("message", (message: { id: number; result?: string | boolean; error?: string }) => {
       const task = slot.task;
       slot.task = null;
