@@ -6,6 +6,7 @@ import { getMinPasswordLength } from "@/lib/password-policy";
 import { listActiveSessions } from "@/lib/session";
 import { ChangePasswordForm } from "./change-password-form";
 import { RevokeOtherSessionsForm, RevokeSessionForm } from "./session-forms";
+import { AppNav } from "@/app/ui/app-nav";
 
 export const metadata: Metadata = { title: "Account" };
 
@@ -19,6 +20,7 @@ export default async function AccountPage() {
 
   return (
     <>
+      <AppNav />
       <h1>Account</h1>
       <p>
         Signed in as <strong>{current.user.username}</strong>.

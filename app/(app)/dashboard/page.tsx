@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { requireUser } from "@/lib/dal";
+import { AppNav } from "@/app/ui/app-nav";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
@@ -7,6 +8,7 @@ export default async function DashboardPage() {
   const user = await requireUser("/dashboard");
   return (
     <>
+      <AppNav />
       {/* One text node, so the greeting reads "Welcome name!" in the raw HTML too. */}
       <h1>{`Welcome ${user.username}!`}</h1>
       <p>You are signed in.</p>
