@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 
 export const metadata: Metadata = { title: "Page not found" };
 
@@ -8,7 +9,7 @@ export default function NotFound() {
     <>
       <h1>Page not found</h1>
       <p>
-        <a href="/">Go to the start page</a>
+        <Link href="/">Go to the start page</Link>
       </p>
     </>
   );
