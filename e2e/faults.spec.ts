@@ -25,7 +25,7 @@ import {
   withSession,
   type TestUser,
 } from "./fixtures";
-import { signInTo, startServer, type Server } from "./servers";
+import { signInTo, startServer, whyNoUnprivilegedServer, type Server } from "./servers";
 
 const UNAVAILABLE = "Service unavailable, try again shortly";
 
@@ -186,6 +186,9 @@ test("a read-only database (chmod 444): sign-in 503, reading and signing out go 
   request,
 }, testInfo) => {
   testInfo.setTimeout(90_000);
+  // Root writes whatever the mode says, so the server must run as "nobody".
+  const noUnprivilegedServer = whyNoUnprivilegedServer();
+  test.skip(noUnprivilegedServer !== null, noUnprivilegedServer ?? "");
   const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
   const databasePath = path.join(directory, "keycard.db");
   applyMigrations(databasePath, path.resolve("prisma/migrations"));

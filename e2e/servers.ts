@@ -3,7 +3,7 @@
 // main test server (playwright.config.ts), started the way a deployment starts
 // it, `npm start` (configuration check, migrations, then `next start`).
 import type { APIRequestContext } from "@playwright/test";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -53,6 +53,18 @@ export type ServerOptions = {
 
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
+
+/**
+ * Why an unprivileged server cannot run here, or null when it can: as root, the
+ * user "nobody" must be able to reach and read the checkout (a clone inside a
+ * `mktemp -d` folder, mode 0700, is out of its reach; .ci/run opens it).
+ */
+export function whyNoUnprivilegedServer(): string | null {
+  if (!asRoot) return null;
+  const probe = spawnSync(process.execPath, ["-e", "require('node:fs').accessSync('package.json')"], { uid: NOBODY, gid: NOBODY, cwd: process.cwd() });
+  if (probe.status === 0 && !probe.error) return null;
+  return `the user "nobody" cannot read this checkout (${process.cwd()}), so no unprivileged server can run; give its folders o+rx to run this test as root`;
+}
 
 /** Gives the folder and everything in it to the user an unprivileged server runs as. */
 export function handToServerUser(directory: string): void {
