@@ -41,13 +41,10 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
     if (problem) return new NextResponse(problem.message, { status: problem.status, headers: { "Cache-Control": "no-store" } });
   }
 
-  const seal = request.cookies.get(getSessionOptions().cookieName)?.value;
-  // The most common stranger: no cookie at all, at a protected page.
-  if (seal === undefined && PROTECTED.test(pathname)) return redirectToSignIn(request);
-
   let check: CookieCheck;
   try {
-    check = await checkSessionSeal(seal);
+    // No cookie: no seal to open, no query (a stranger's redirect costs nothing more).
+    check = await checkSessionSeal(request.cookies.get(getSessionOptions().cookieName)?.value);
   } catch (error) {
     if (!isDatabaseUnavailable(error)) throw error;
     logDatabaseUnavailable(error, "middleware");

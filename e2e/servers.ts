@@ -6,20 +6,10 @@ import type { APIRequestContext } from "@playwright/test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "../scripts/production-server";
 import { expect, sessionSecret, sessionSetCookie, type TestUser } from "./fixtures";
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  if (!address || typeof address === "string") throw new Error("No free port.");
-  return address.port;
-}
 
 /** How a server process ended; `leftovers`: processes of its group still running after npm exited. */
 export type Exit = { code: number | null; signal: NodeJS.Signals | null; leftovers: boolean };

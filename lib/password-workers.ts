@@ -101,7 +101,7 @@ class PasswordWorkers {
     return slot;
   }
 
-  /** For shutdown and tests: stops every worker; waiting jobs fail. */
+  /** For tests: stops every worker; waiting jobs fail. */
   async close(): Promise<void> {
     for (const task of this.queue.splice(0)) task.reject(new Error("The password workers were stopped."));
     await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));

@@ -49,7 +49,7 @@ export function sessionState(
   return "active";
 }
 
-export type SessionUser = { id: number; username: string };
+type SessionUser = { id: number; username: string };
 export type ValidatedSession = { session: SessionRecord; user: SessionUser };
 export type SessionCheck = { ok: true; value: ValidatedSession } | { ok: false; reason: Exclude<SessionState, "active"> | "unknown" };
 
@@ -121,7 +121,7 @@ export type CookieCheck =
   | { ok: true; value: ValidatedSession }
   | { ok: false; rejected: Exclude<UnsealErrorReason, "expired"> | "revoked" | "unknown" | null; claimedUserId: number | null };
 
-export const NO_SESSION: CookieCheck = { ok: false, rejected: null, claimedUserId: null };
+const NO_SESSION: CookieCheck = { ok: false, rejected: null, claimedUserId: null };
 
 /** Opens the cookie's seal and checks its token against the database. */
 export async function checkSessionSeal(seal: string | undefined, now: Date = new Date()): Promise<CookieCheck> {
