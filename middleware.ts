@@ -5,7 +5,8 @@
 // 2. checks the session cookie against the database, once per request, and
 //    hands the answer to the page (lib/session-handoff.ts);
 // 3. sends strangers to sign in before any protected page code runs;
-// 4. gives each page a Content-Security-Policy with a fresh nonce.
+// 4. gives each page a Content-Security-Policy with a fresh nonce (a redirect,
+//    which has no page, the strictest fixed one).
 // Pages ask lib/dal.ts, which checks the cookie itself when no handoff came, so
 // skipping this file (CVE-2025-29927) gains an attacker nothing.
 //
@@ -17,7 +18,7 @@ import type { NextRequest } from "next/server";
 import { NextResponse } from "next/server";
 import { checkFormPost } from "./lib/form-post";
 import { isCrossSiteRequest, isStateChanging } from "./lib/origin";
-import { contentSecurityPolicy, createNonce } from "./lib/security-headers";
+import { contentSecurityPolicy, createNonce, REDIRECT_POLICY } from "./lib/security-headers";
 import { getSessionOptions } from "./lib/session-config";
 import { encodeHandoff, handoffHeaderName } from "./lib/session-handoff";
 import { checkSessionSeal, type CookieCheck } from "./lib/session-lookup";
@@ -76,7 +77,7 @@ function redirectToSignIn(request: NextRequest): NextResponse {
   const login = new URL(`/login?next=${encodeURIComponent(pathname + search)}`, request.url);
   const response = NextResponse.redirect(login, 307);
   response.headers.set("Cache-Control", "no-store");
-  response.headers.set("Content-Security-Policy", freshPolicy());
+  response.headers.set("Content-Security-Policy", REDIRECT_POLICY);
   return withTransportSecurity(request, response);
 }
 
@@ -93,6 +94,7 @@ function withTransportSecurity(request: NextRequest, response: NextResponse): Ne
 
 export const config = {
   runtime: "nodejs",
-  // Everything but build assets and the favicon: every page, action and API route.
-  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+  // Everything but build assets, the favicon and the stylesheet: every page, action
+  // and API route.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|keycard.css).*)"],
 };

@@ -1,12 +1,22 @@
 "use client";
-// The root layout itself failed: this replaces it, so it brings its own <html>
-// and <body>. Status 500, as for app/error.tsx.
+// Any error that escapes a page, layout or action, such as a database failure
+// the page could not answer itself. It replaces the root layout, so it brings
+// its own <html> and <body>. Next.js gives an error boundary no way to set the
+// status, so these pages go out as 500: the database outages it can see coming
+// are answered 503 before they get here (middleware for signed-in pages, the
+// forms and the JSON API themselves, lib/unavailable.ts).
+// The only error boundary: an app/error.tsx as well put a boundary into every
+// page's payload, which cost signed-in pages about 5% of their throughput
+// (docs/performance.md), for a notice that reads the same.
 import { UnavailableNotice } from "./ui/unavailable-notice";
-import "./globals.css";
 
 export default function GlobalError() {
   return (
     <html lang="en">
+      <head>
+        {/* eslint-disable-next-line @next/next/no-css-tags -- the plain stylesheet app/layout.tsx explains */}
+        <link rel="stylesheet" href="/keycard.css" />
+      </head>
       <body>
         <main>
           <UnavailableNotice />

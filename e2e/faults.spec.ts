@@ -111,7 +111,7 @@ test.describe("the database file moved away, then back", () => {
     await expect(page.getByRole("heading", { name: `Welcome ${user.username}!` })).toBeVisible();
   });
 
-  // A render that fails is answered by app/error.tsx, which the browser draws
+  // A render that fails is answered by app/global-error.tsx, which the browser draws
   // (Next.js sends the error shell, then the boundary renders on the client).
   test("a page that needs the database shows the short notice, whatever status it can give", async ({ browser, request }) => {
     const user = createUser("moved-page", { file: server.databasePath });
@@ -134,7 +134,7 @@ test.describe("the database file moved away, then back", () => {
 
   test("a signed-in page answers 503 with the unavailable page", async ({ request }) => {
     // Middleware checks the session cookie against the database and answers the
-    // unavailable page when it cannot (app/error.tsx could only answer 500).
+    // unavailable page when it cannot (an error boundary can only answer 500).
     const user = createUser("moved-503", { file: server.databasePath });
     const seal = await signInTo(server, request, user);
     await withDatabaseAway(async () => {

@@ -43,7 +43,6 @@ test.describe("every answer is hardened", () => {
   const ANSWERS: Array<{ what: string; send: (request: APIRequestContext) => Promise<APIResponse> }> = [
     { what: "GET /login", send: (request) => request.get("/login") },
     { what: "GET /signup", send: (request) => request.get("/signup") },
-    { what: "GET /dashboard, signed out (307)", send: (request) => request.get("/dashboard", { maxRedirects: 0 }) },
     { what: "GET of a missing page (404)", send: (request) => request.get("/no-such-page") },
     { what: "GET /api/session (401)", send: (request) => request.get("/api/session") },
     { what: "POST /api/session (400)", send: (request) => request.post("/api/session", { data: {} }) },
@@ -54,6 +53,20 @@ test.describe("every answer is hardened", () => {
       expectHardened(await send(request), what);
     });
   }
+
+  test("a redirect gets the static headers and a policy that lets nothing load, run or frame", async ({ request }) => {
+    const response = await request.get("/dashboard", { maxRedirects: 0 });
+    expect(response.status()).toBe(307);
+    const headers = response.headers();
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+    expect(headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
+    const directives = directivesOf(headers["content-security-policy"] ?? "");
+    expect(directives.get("default-src")).toEqual(["'none'"]);
+    expect(directives.get("frame-ancestors")).toEqual(["'none'"]);
+    expect(directives.get("base-uri")).toEqual(["'none'"]);
+    expect(directives.get("form-action")).toEqual(["'none'"]);
+    expect(directives.has("script-src")).toBe(false);
+  });
 
   test("the signed-in pages too", async ({ request, user, signInThroughApi }) => {
     const seal = await signInThroughApi(user);
@@ -132,6 +145,8 @@ test("signing up, in, changing the password and signing out runs without a CSP v
   await expect(page).toHaveURL("/login?signed-out=1");
 
   expect(problems).toEqual([]);
+  // The stylesheet loaded and applies (a missing one is no violation).
+  expect(await page.evaluate(() => getComputedStyle(document.body).display)).toBe("grid");
   // Control: the watch does see a violation (an inline style attribute is one).
   await page.evaluate(() => document.body.setAttribute("style", "color: red"));
   await expect.poll(() => problems.join("\n")).toContain("style-src");

@@ -9,7 +9,7 @@ import { HashingBusyError } from "@/lib/password-workers";
 import { ThrottledError } from "@/lib/throttle";
 import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/unavailable";
 import { checkPasswordChange, formString, type FieldErrors } from "@/lib/validation";
-import { logoutAction } from "../../(auth)/actions";
+import { logoutAction } from "../(auth)/actions";
 
 export type ChangePasswordState = {
   errors?: FieldErrors<"current" | "password" | "confirm">;
