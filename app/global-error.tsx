@@ -8,14 +8,14 @@
 // The only error boundary: an app/error.tsx as well put a boundary into every
 // page's payload, which cost signed-in pages about 5% of their throughput
 // (docs/performance.md), for a notice that reads the same.
+import { Stylesheet } from "./ui/stylesheet";
 import { UnavailableNotice } from "./ui/unavailable-notice";
 
 export default function GlobalError() {
   return (
     <html lang="en">
       <head>
-        {/* eslint-disable-next-line @next/next/no-css-tags -- the plain stylesheet app/layout.tsx explains */}
-        <link rel="stylesheet" href="/keycard.css" />
+        <Stylesheet />
       </head>
       <body>
         <main>
