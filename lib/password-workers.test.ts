@@ -53,9 +53,14 @@ describe("password workers", () => {
 
   it("a worker that dies fails only its own job, and the pool carries on", async () => {
     const hash = await hashOnWorker("survivor password", 4);
-    const running = compareOnWorker("survivor password", bcrypt.hashSync("x", 4)).catch((error: Error) => error);
+    // Cost 12 (~250 ms): the job is surely still running when its worker is
+    // killed. At cost 4 it could finish first, and the test would fail by luck.
+    const slowHash = bcrypt.hashSync("x", 12);
+    const running = compareOnWorker("survivor password", slowHash).catch((error: Error) => error);
     await pool()!.slots[0]!.worker.terminate();
-    expect(await running).toBeInstanceOf(Error);
+    const outcome = await running;
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as Error).message).toMatch(/password worker stopped/);
     expect(await compareOnWorker("survivor password", hash)).toBe(true);
   });
 
