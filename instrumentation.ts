@@ -1,11 +1,13 @@
-// Runs once when the server starts (Node runtime only; middleware's edge
-// runtime needs neither).
+// Runs once when the server starts, on the Node.js runtime (the edge runtime
+// has no diagnostics channels, signals or SQLite).
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { exitOnBadConfig } = await import("./lib/boot-check");
     exitOnBadConfig();
     const { installPeerAddressHeader } = await import("./lib/peer-address");
     installPeerAddressHeader();
+    const { installStaticSecurityHeaders } = await import("./lib/static-headers");
+    installStaticSecurityHeaders();
     const { installGracefulShutdown } = await import("./lib/shutdown");
     installGracefulShutdown();
   }

@@ -22,6 +22,8 @@ function expectHardened(response: APIResponse, what: string): string {
   expect(headers["x-content-type-options"], `${what}: X-Content-Type-Options`).toBe("nosniff");
   expect(headers["referrer-policy"], `${what}: Referrer-Policy`).toBe("strict-origin-when-cross-origin");
   expect(headers["permissions-policy"], `${what}: Permissions-Policy`).toContain("camera=()");
+  expect(headers["x-frame-options"], `${what}: X-Frame-Options`).toBe("DENY");
+  expect(headers["cross-origin-opener-policy"], `${what}: Cross-Origin-Opener-Policy`).toBe("same-origin");
   const csp = headers["content-security-policy"];
   expect(csp, `${what}: Content-Security-Policy`).toBeDefined();
   const directives = directivesOf(csp ?? "");
@@ -66,6 +68,20 @@ test.describe("every answer is hardened", () => {
     expect(directives.get("base-uri")).toEqual(["'none'"]);
     expect(directives.get("form-action")).toEqual(["'none'"]);
     expect(directives.has("script-src")).toBe(false);
+  });
+
+  test("static files, which middleware never sees, get the static headers too", async ({ request }) => {
+    const page = await (await request.get("/login")).text();
+    const script = /<script[^>]*\ssrc="(\/_next\/static\/[^"]+)"/.exec(page)?.[1];
+    expect(script, "a script from /_next/static on /login").toBeDefined();
+    for (const path of ["/keycard.css", script ?? ""]) {
+      const response = await request.get(path);
+      expect(response.status(), path).toBe(200);
+      const headers = response.headers();
+      expect(headers["x-content-type-options"], path).toBe("nosniff");
+      expect(headers["referrer-policy"], path).toBe("strict-origin-when-cross-origin");
+      expect(headers["x-frame-options"], path).toBe("DENY");
+    }
   });
 
   test("the signed-in pages too", async ({ request, user, signInThroughApi }) => {

@@ -1,6 +1,15 @@
-// Response headers that harden every page (OWASP ASVS 5 V3.4). Edge-safe: the
-// Content-Security-Policy needs a fresh nonce per request, so middleware.ts sets
-// it; the static ones are in next.config.mjs.
+// Response headers that harden every answer (OWASP ASVS 5 V3.4). The
+// Content-Security-Policy needs a fresh nonce per page, so middleware.ts sets it;
+// the static ones are added to every response as it starts (lib/static-headers.ts).
+
+/** The same on every response, pages, redirects, API answers and static files alike. */
+export const STATIC_SECURITY_HEADERS: ReadonlyArray<readonly [name: string, value: string]> = [
+  ["X-Content-Type-Options", "nosniff"],
+  ["Referrer-Policy", "strict-origin-when-cross-origin"],
+  ["Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"],
+  ["X-Frame-Options", "DENY"],
+  ["Cross-Origin-Opener-Policy", "same-origin"],
+];
 
 /** 128 random bits, base64: a script may run only if it carries this. */
 export function createNonce(): string {
