@@ -6,8 +6,11 @@ export async function register(): Promise<void> {
     exitOnBadConfig();
     const { installPeerAddressHeader } = await import("./lib/peer-address");
     installPeerAddressHeader();
-    const { installStaticSecurityHeaders } = await import("./lib/static-headers");
-    installStaticSecurityHeaders();
+    const { installSecurityHeaders } = await import("./lib/response-headers");
+    installSecurityHeaders();
+    const { getSessionOptions } = await import("./lib/session-config");
+    const { installSessionHandoff } = await import("./lib/session-handoff");
+    installSessionHandoff(getSessionOptions().cookieName);
     const { installGracefulShutdown } = await import("./lib/shutdown");
     installGracefulShutdown();
   }

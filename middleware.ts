@@ -4,9 +4,9 @@
 //    and form posts that Next.js itself would answer with a 500 (lib/form-post.ts);
 // 2. checks the session cookie against the database, once per request, and
 //    hands the answer to the page (lib/session-handoff.ts);
-// 3. sends strangers to sign in before any protected page code runs;
-// 4. gives each page a Content-Security-Policy with a fresh nonce (a redirect,
-//    which has no page, the strictest fixed one).
+// 3. sends strangers to sign in before any protected page code runs, with the
+//    strictest fixed Content-Security-Policy (a redirect has no page; every
+//    other answer already carries a fresh nonce, lib/response-headers.ts).
 // Pages ask lib/dal.ts, which checks the cookie itself when no handoff came, so
 // skipping this file (CVE-2025-29927) gains an attacker nothing.
 //
@@ -18,9 +18,9 @@ import type { NextRequest } from "next/server";
 import { NextResponse } from "next/server";
 import { checkFormPost } from "./lib/form-post";
 import { isCrossSiteRequest, isStateChanging } from "./lib/origin";
-import { contentSecurityPolicy, createNonce, REDIRECT_POLICY } from "./lib/security-headers";
+import { REDIRECT_POLICY } from "./lib/security-headers";
 import { getSessionOptions } from "./lib/session-config";
-import { encodeHandoff, handoffHeaderName } from "./lib/session-handoff";
+import { handOver } from "./lib/session-handoff";
 import { checkSessionSeal, type CookieCheck } from "./lib/session-lookup";
 import { isDatabaseUnavailable, logDatabaseUnavailable, unavailableResponseFor } from "./lib/unavailable";
 
@@ -42,10 +42,11 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
     if (problem) return new NextResponse(problem.message, { status: problem.status, headers: { "Cache-Control": "no-store" } });
   }
 
+  const cookie = request.cookies.get(getSessionOptions().cookieName)?.value;
   let check: CookieCheck;
   try {
     // No cookie: no seal to open, no query (a stranger's redirect costs nothing more).
-    check = await checkSessionSeal(request.cookies.get(getSessionOptions().cookieName)?.value);
+    check = await checkSessionSeal(cookie);
   } catch (error) {
     if (!isDatabaseUnavailable(error)) throw error;
     logDatabaseUnavailable(error, "middleware");
@@ -54,13 +55,8 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
 
   if (PROTECTED.test(pathname) && !check.ok) return redirectToSignIn(request);
 
-  const requestHeaders = new Headers(request.headers);
-  requestHeaders.set(handoffHeaderName(), encodeHandoff(check));
-  const csp = freshPolicy();
-  // Next.js reads the nonce from the request's CSP header and puts it on its own scripts.
-  requestHeaders.set("Content-Security-Policy", csp);
-  const response = NextResponse.next({ request: { headers: requestHeaders } });
-  response.headers.set("Content-Security-Policy", csp);
+  if (cookie !== undefined) handOver(request.headers, cookie, check);
+  const response = NextResponse.next();
   // The end of sign-out (logoutAction redirects here): wipe whatever the site
   // stored. Only when no session is left, so a link cannot sign anyone out, and
   // only on GET: the sign-in form on this page posts to this same URL, and its
@@ -79,10 +75,6 @@ function redirectToSignIn(request: NextRequest): NextResponse {
   response.headers.set("Cache-Control", "no-store");
   response.headers.set("Content-Security-Policy", REDIRECT_POLICY);
   return withTransportSecurity(request, response);
-}
-
-function freshPolicy(): string {
-  return contentSecurityPolicy(createNonce(), { dev: process.env.NODE_ENV === "development" });
 }
 
 /** HSTS only over HTTPS, direct or reported by the proxy in front. */

@@ -104,6 +104,20 @@ test.describe("every answer is hardened", () => {
     for (const script of scripts) expect(script).toContain(`nonce="${nonce}"`);
   });
 
+  // Next.js takes the nonce from the request's policy header: one sent by the
+  // client (or a proxy cache it poisoned) must not name the nonce scripts get.
+  test("a policy header sent with the request does not choose the nonce", async ({ request }) => {
+    const chosen = "attackerChosenNonce0123";
+    for (const header of ["Content-Security-Policy", "Content-Security-Policy-Report-Only"]) {
+      const response = await request.get("/login", { headers: { [header]: `script-src 'nonce-${chosen}'` } });
+      const nonce = expectHardened(response, header);
+      expect(nonce).not.toBe(chosen);
+      const html = await response.text();
+      expect(html, header).not.toContain(chosen);
+      for (const script of html.match(/<script\b[^>]*>/g) ?? []) expect(script).toContain(`nonce="${nonce}"`);
+    }
+  });
+
   test("HSTS only when a proxy says the request came over HTTPS", async ({ request }) => {
     expect((await request.get("/login")).headers()["strict-transport-security"]).toBeUndefined();
     const https = await request.get("/login", { headers: { "X-Forwarded-Proto": "https" } });

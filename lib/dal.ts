@@ -5,7 +5,7 @@ import { cache } from "react";
 import { recordEvent } from "./audit";
 import { getClient } from "./request-context";
 import { getSessionOptions } from "./session-config";
-import { decodeHandoff, handoffHeaderName } from "./session-handoff";
+import { takeHandoff } from "./session-handoff";
 import { checkSessionSeal, type CookieCheck, type ValidatedSession } from "./session-lookup";
 import type { PublicUser } from "./users";
 
@@ -24,9 +24,8 @@ export const getCurrentSession = cache(async (): Promise<ValidatedSession | null
 });
 
 async function checkThisRequest(): Promise<CookieCheck> {
-  const handoff = decodeHandoff((await headers()).get(handoffHeaderName()));
-  if (handoff) return handoff;
-  return checkSessionSeal((await cookies()).get(getSessionOptions().cookieName)?.value);
+  const cookie = (await cookies()).get(getSessionOptions().cookieName)?.value;
+  return takeHandoff(await headers(), cookie) ?? checkSessionSeal(cookie);
 }
 
 export async function getCurrentUser(): Promise<PublicUser | null> {
