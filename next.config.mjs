@@ -11,8 +11,8 @@ const nextConfig = {
   // would leave it out of the standalone folder.
   outputFileTracingIncludes: { "/**": ["./node_modules/bcryptjs/**/*"] },
   reactStrictMode: true,
-  // The static security headers are not set here but as each response starts
-  // (lib/static-headers.ts, from instrumentation.ts): through Next.js's routing
+  // The security headers are not set here but as each response starts
+  // (lib/response-headers.ts, from instrumentation.ts): through Next.js's routing
   // they cost measurably more.
 };
 

@@ -1,6 +1,7 @@
-// Response headers that harden every answer (OWASP ASVS 5 V3.4). The
-// Content-Security-Policy needs a fresh nonce per page, so middleware.ts sets it;
-// the static ones are added to every response as it starts (lib/static-headers.ts).
+// Response headers that harden every answer (OWASP ASVS 5 V3.4), added to every
+// response as it starts (lib/response-headers.ts): the static ones, and a
+// Content-Security-Policy with a fresh nonce; middleware.ts gives redirects
+// REDIRECT_POLICY instead.
 
 /** The same on every response, pages, redirects, API answers and static files alike. */
 export const STATIC_SECURITY_HEADERS: ReadonlyArray<readonly [name: string, value: string]> = [
