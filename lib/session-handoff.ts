@@ -4,7 +4,7 @@
 //
 // The answer stays in this process's memory, in a slot per request: the moment
 // Node hands over a request that carries a session cookie (instrumentation.ts),
-// it gets a slot number in a request header whose name is random per process.
+// it gets a slot number in a private request header (lib/private-header.ts).
 // Middleware files its check under that number; the page reads it back. A
 // request-header override from middleware would carry it too, at measurably
 // more CPU per request; so would an AsyncLocalStorage, on every request,
@@ -16,6 +16,7 @@
 // page checks the cookie itself (lib/dal.ts).
 import { subscribe } from "node:diagnostics_channel";
 import type { IncomingMessage } from "node:http";
+import { privateHeaderName } from "./private-header";
 import type { CookieCheck } from "./session-lookup";
 
 type Checked = { cookie: string; check: CookieCheck };
@@ -30,11 +31,12 @@ const globalForHandoff = globalThis as unknown as { keycardHandoff?: Handoff };
 /** Node only: numbers a slot for each request that carries `cookieName`. */
 export function installSessionHandoff(cookieName: string): void {
   if (globalForHandoff.keycardHandoff) return;
-  const handoff: Handoff = { header: `x-keycard-slot-${crypto.randomUUID()}`, slots: new Map() };
+  const handoff: Handoff = { header: privateHeaderName("slot"), slots: new Map() };
+  const carriesSession = `${cookieName}=`;
   let count = 0;
   subscribe("http.server.request.start", (message) => {
     const { request } = message as { request: IncomingMessage };
-    if (request.headers.cookie?.includes(`${cookieName}=`)) request.headers[handoff.header] = String(++count);
+    if (request.headers.cookie?.includes(carriesSession)) request.headers[handoff.header] = String(++count);
   });
   globalForHandoff.keycardHandoff = handoff;
 }
