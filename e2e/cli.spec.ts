@@ -87,6 +87,10 @@ test.describe("npm run users", () => {
     await expectSentToSignIn(await request.get("/dashboard", { maxRedirects: 0, headers: withSession(seal) }), "/dashboard", "Welcome");
   });
 
+  test("passwd of an unknown user fails with a message", () => {
+    expectFailure(runUsersCli(["passwd", newName(), "--password-stdin"], `${newPassword()}\n`), /No user named/);
+  });
+
   test("revoke signs the user out everywhere and leaves the password alone", async ({ request, user, signInThroughApi }) => {
     const seals = [await signInThroughApi(user), await signInThroughApi(user, { remember: true })];
     const other = await signInThroughApi(createUser("bystander"));

@@ -2,10 +2,9 @@ import "server-only";
 import { recordEvent } from "./audit";
 import { verifyPassword } from "./password";
 import type { Client } from "./request-context";
-import { revokeUserSessions } from "./session";
 import type { ValidatedSession } from "./session-lookup";
 import { accountKey, consumeAttempt, ipKey, settleSuccess } from "./throttle";
-import { findUserWithHash, setPassword } from "./users";
+import { findUserWithHash, setPasswordAndSignOut } from "./users";
 
 /**
  * Changes the signed-in user's password after checking the current one, then
@@ -28,8 +27,7 @@ export async function changePassword(
     return "wrong-password";
   }
   await settleSuccess({ reset: [account], refund: [address] });
-  await setPassword(user.username, next);
-  const revoked = await revokeUserSessions(user.id, session.id);
+  const revoked = await setPasswordAndSignOut(user.username, next, session.id);
   await recordEvent({ type: "password_changed", client, userId: user.id, detail: `${revoked} other session(s) signed out` });
   return "changed";
 }

@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { db } from "./db";
 import { verifyPassword } from "./password";
 import { createSession } from "./session";
-import { generateSessionToken, validateSessionToken } from "./session-lookup";
+import { sqlite } from "./sqlite";
+import { generateSessionToken, sessionIdFromToken, validateSessionToken } from "./session-lookup";
 import { clearDatabase, rawRows } from "./test-db";
 import {
   createUser,
@@ -11,7 +12,7 @@ import {
   findUserWithHash,
   listUsers,
   removeUser,
-  setPassword,
+  setPasswordAndSignOut,
   UsernameTakenError,
   UserNotFoundError,
 } from "./users";
@@ -59,18 +60,61 @@ describe("finding users", () => {
   });
 });
 
-describe("setPassword", () => {
-  it("replaces the password", async () => {
-    await createUser("alice", PASSWORD);
-    await setPassword("alice", "a brand new passphrase");
-    const hash = (await findUserWithHash("alice"))?.passwordHash ?? "";
-    expect(await verifyPassword("a brand new passphrase", hash)).toBe(true);
-    expect(await verifyPassword(PASSWORD, hash)).toBe(false);
+describe("setPasswordAndSignOut", () => {
+  const NEW_PASSWORD = "a brand new passphrase";
+
+  async function signIn(user: { id: number; username: string }): Promise<string> {
+    const token = generateSessionToken();
+    await createSession(token, user, { persistent: false, client: CLIENT });
+    return token;
+  }
+
+  async function passwordIs(username: string, password: string): Promise<boolean> {
+    return verifyPassword(password, (await findUserWithHash(username))?.passwordHash ?? "");
+  }
+
+  it("replaces the password and ends the user's other sessions, not the one kept, nor anyone else's", async () => {
+    const alice = await createUser("alice", PASSWORD);
+    const bob = await createUser("bob", PASSWORD);
+    const [here, elsewhere, thief, bobs] = [await signIn(alice), await signIn(alice), await signIn(alice), await signIn(bob)];
+
+    expect(await setPasswordAndSignOut("alice", NEW_PASSWORD, sessionIdFromToken(here))).toBe(2);
+    expect(await passwordIs("alice", NEW_PASSWORD)).toBe(true);
+    expect(await passwordIs("alice", PASSWORD)).toBe(false);
+    expect((await validateSessionToken(here, alice.id)).ok).toBe(true);
+    expect(await validateSessionToken(elsewhere, alice.id)).toEqual({ ok: false, reason: "revoked" });
+    expect(await validateSessionToken(thief, alice.id)).toEqual({ ok: false, reason: "revoked" });
+    expect((await validateSessionToken(bobs, bob.id)).ok).toBe(true);
+    expect(await passwordIs("bob", PASSWORD)).toBe(true);
   });
 
-  it("says so for an unknown user", async () => {
-    await expect(setPassword("nobody", PASSWORD)).rejects.toThrow(UserNotFoundError);
-    await expect(setPassword("nobody", PASSWORD)).rejects.toThrow('No user named "nobody".');
+  it("ends every session when none is kept (the operator CLI)", async () => {
+    const alice = await createUser("alice", PASSWORD);
+    const tokens = [await signIn(alice), await signIn(alice)];
+    expect(await setPasswordAndSignOut("alice", NEW_PASSWORD)).toBe(2);
+    for (const token of tokens) expect(await validateSessionToken(token, alice.id)).toEqual({ ok: false, reason: "revoked" });
+  });
+
+  it("keeps the old password when the sessions cannot be ended: never the new password with a thief still signed in", async () => {
+    const alice = await createUser("alice", PASSWORD);
+    const thief = await signIn(alice);
+    // The database fails between the two writes, as a full disk or an I/O error would.
+    sqlite().exec(`CREATE TRIGGER fail_sign_out BEFORE UPDATE OF "revokedAt" ON "Session" BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+    try {
+      await expect(setPasswordAndSignOut("alice", NEW_PASSWORD)).rejects.toThrow("disk I/O error");
+    } finally {
+      sqlite().exec("DROP TRIGGER fail_sign_out");
+    }
+    expect(await passwordIs("alice", PASSWORD)).toBe(true);
+    expect(await passwordIs("alice", NEW_PASSWORD)).toBe(false);
+    expect((await validateSessionToken(thief, alice.id)).ok).toBe(true);
+  });
+
+  it("says so for an unknown user, and changes nothing", async () => {
+    await createUser("alice", PASSWORD);
+    await expect(setPasswordAndSignOut("nobody", PASSWORD)).rejects.toThrow(UserNotFoundError);
+    await expect(setPasswordAndSignOut("nobody", PASSWORD)).rejects.toThrow('No user named "nobody".');
+    expect(await passwordIs("alice", PASSWORD)).toBe(true);
   });
 });
 

@@ -2,6 +2,7 @@ import "server-only";
 import { db } from "./db";
 import { Prisma } from "./generated/prisma/client";
 import { hashPassword } from "./password";
+import { sqlite, statement, toStoredDate, writeWhenUnlocked } from "./sqlite";
 
 export type PublicUser = { id: number; username: string };
 
@@ -46,11 +47,30 @@ export async function createUser(username: string, password: string): Promise<Pu
   }
 }
 
-/** Sets a new hash. Callers decide which sessions end with the old password (lib/account.ts, the CLI). */
-export async function setPassword(username: string, password: string): Promise<void> {
+/**
+ * Sets a new password and ends the user's sessions, all of them or all but
+ * `keepSessionId` (the one that made the change), in one transaction: as two
+ * writes, a database failure between them could leave the new password in force
+ * while a thief's session lived on. On the process's own connection
+ * (lib/sqlite.ts), because a Prisma transaction would take in other requests'
+ * queries on its shared one. Returns how many sessions ended.
+ */
+export async function setPasswordAndSignOut(username: string, password: string, keepSessionId?: string, now: Date = new Date()): Promise<number> {
   const passwordHash = await hashPassword(password);
-  const { count } = await db.user.updateMany({ where: { username }, data: { passwordHash } });
-  if (count === 0) throw new UserNotFoundError(username);
+  const at = toStoredDate(now);
+  return writeWhenUnlocked(() => {
+    const setHash = statement<[string, string, string], { id: number }>(
+      'UPDATE "User" SET "passwordHash" = ?, "updatedAt" = ? WHERE "username" = ? RETURNING "id"',
+    );
+    const endSessions = statement('UPDATE "Session" SET "revokedAt" = ? WHERE "userId" = ? AND "revokedAt" IS NULL AND "id" IS NOT ?');
+    return sqlite()
+      .transaction((): number => {
+        const user = setHash.get(passwordHash, at, username);
+        if (!user) throw new UserNotFoundError(username);
+        return endSessions.run(at, user.id, keepSessionId ?? null).changes;
+      })
+      .immediate();
+  });
 }
 
 /** Deleting the row deletes the user's sessions with it (ON DELETE CASCADE): signed out everywhere at once. */

@@ -15,7 +15,7 @@ import {
   findUserByUsername,
   listUsers,
   removeUser,
-  setPassword,
+  setPasswordAndSignOut,
   UsernameTakenError,
   UserNotFoundError,
 } from "../lib/users";
@@ -70,10 +70,8 @@ async function main(argv: string[]): Promise<void> {
     await createUser(username, password);
     console.log(`Created ${username}.`);
   } else {
-    const userId = await requireUserId(username);
-    await setPassword(username, password);
     // Whoever held a session under the old password is signed out.
-    const ended = await revokeUserSessions(userId);
+    const ended = await setPasswordAndSignOut(username, password);
     console.log(`Changed the password of ${username}; ${ended} session(s) signed out.`);
   }
 }
