@@ -130,3 +130,18 @@ test("SIGTERM with a request that never finishes: the server still exits, with t
     rmSync(server.directory, { recursive: true, force: true });
   }
 });
+
+// A developer's Ctrl-C or an editor's stop button reaches npm; `next dev` behind a
+// shell that does not pass the signal on would keep running, holding the port.
+test("npm run dev: SIGTERM to npm stops the development server too, nothing left running", async ({}, testInfo) => {
+  testInfo.setTimeout(180_000);
+  const server = await startServer({ script: "dev" });
+  try {
+    expect(await server.health()).toBe(200);
+    const exit = await server.stop();
+    expect(exit.leftovers, server.output()).toBe(false);
+    expect(await acceptsConnections(server.origin)).toBe(false);
+  } finally {
+    await server.stop();
+  }
+});

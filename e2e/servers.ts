@@ -1,7 +1,8 @@
 // Second production servers, for tests that need settings of their own, a
 // database of their own to break, or a server to stop: the same build as the
 // main test server (playwright.config.ts), started the way a deployment starts
-// it, `npm start` (configuration check, migrations, then `next start`).
+// it, `npm start` (configuration check, migrations, then `next start`); or the
+// development server, `npm run dev`, for what a developer's terminal does to it.
 import type { APIRequestContext } from "@playwright/test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -27,6 +28,8 @@ export type Server = {
 };
 
 export type ServerOptions = {
+  /** `npm start` by default; "dev": `npm run dev` (no build needed; the first request compiles). */
+  script?: "start" | "dev";
   env?: Record<string, string>;
   /** A folder holding keycard.db from an earlier server (a restart); by default a new one. */
   directory?: string;
@@ -72,7 +75,14 @@ function isGroupRunning(pid: number): boolean {
   }
 }
 
-export async function startServer({ env = {}, directory, keep = false, unprivileged = false, ready = (status) => status === 200 }: ServerOptions = {}): Promise<Server> {
+export async function startServer({
+  script = "start",
+  env = {},
+  directory,
+  keep = false,
+  unprivileged = false,
+  ready = (status) => status === 200,
+}: ServerOptions = {}): Promise<Server> {
   const folder = directory ?? mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
   const databasePath = path.join(folder, "keycard.db");
   const port = await freePort();
@@ -80,7 +90,7 @@ export async function startServer({ env = {}, directory, keep = false, unprivile
   if (unprivileged) handToServerUser(folder);
   let output = "";
   // Its own process group, so stop() can tell whether anything outlived npm.
-  const child: ChildProcess = spawn("npm", ["start"], {
+  const child: ChildProcess = spawn("npm", script === "dev" ? ["run", "dev"] : ["start"], {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     ...(unprivileged && asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
@@ -100,14 +110,15 @@ export async function startServer({ env = {}, directory, keep = false, unprivile
   for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   const pid = child.pid;
-  if (pid === undefined) throw new Error("npm start did not start.");
+  if (pid === undefined) throw new Error(`npm ${script} did not start.`);
 
   const health = () => fetch(`${origin}/api/health`).then((response) => response.status, () => 0);
   const started = async () => {
     if (child.exitCode !== null) throw new Error(`The second server exited (${child.exitCode}): ${output}`);
     return ready(await health());
   };
-  await expect.poll(started, { timeout: 45_000, intervals: [100, 250, 500] }).toBe(true);
+  // The development server compiles each route on its first request.
+  await expect.poll(started, { timeout: script === "dev" ? 120_000 : 45_000, intervals: [100, 250, 500] }).toBe(true);
 
   let stopped: Promise<Exit> | null = null;
   const stop = async (): Promise<Exit> => {
