@@ -1,4 +1,4 @@
-// The part of autocannon's programmatic API that scripts/load.ts uses
+// The part of autocannon's programmatic API that scripts/load.ts and scripts/paired-cpu.ts use
 // (autocannon 9 ships no types; its README documents these fields).
 declare module "autocannon" {
   type Options = {
@@ -6,6 +6,8 @@ declare module "autocannon" {
     connections?: number;
     /** Stop after this many requests (takes precedence over duration). */
     amount?: number;
+    /** Seconds to run (10 by default). */
+    duration?: number;
     /** Seconds to wait for each response. */
     timeout?: number;
     headers?: Record<string, string>;
