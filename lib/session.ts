@@ -3,6 +3,7 @@ import { db } from "./db";
 import { getSessionConfig } from "./env";
 import type { Client } from "./request-context";
 import { sessionIdFromToken, sessionState, type SessionRecord } from "./session-lookup";
+import { statement, toStoredDate, writeWhenUnlocked } from "./sqlite";
 import type { PublicUser } from "./users";
 
 // Server-side session records behind the sealed cookie (OWASP ASVS 5 V7): the
@@ -46,11 +47,19 @@ export async function revokeUserSession(userId: number, sessionId: string, now: 
 
 /** Signs a user out everywhere, or everywhere but `exceptSessionId`. Returns how many ended. */
 export async function revokeUserSessions(userId: number, exceptSessionId?: string, now: Date = new Date()): Promise<number> {
-  const { count } = await db.session.updateMany({
-    where: { userId, revokedAt: null, ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}) },
-    data: { revokedAt: now },
-  });
-  return count;
+  return writeWhenUnlocked(() => revokeUserSessionsNow(userId, exceptSessionId, now));
+}
+
+/**
+ * The same, synchronously on the process's own connection (lib/sqlite.ts), so a
+ * caller can make it part of its own transaction (lib/users.ts setPasswordAndSignOut).
+ */
+export function revokeUserSessionsNow(userId: number, exceptSessionId: string | undefined, now: Date): number {
+  return statement('UPDATE "Session" SET "revokedAt" = ? WHERE "userId" = ? AND "revokedAt" IS NULL AND "id" IS NOT ?').run(
+    toStoredDate(now),
+    userId,
+    exceptSessionId ?? null,
+  ).changes;
 }
 
 /** The user's sessions that still count, newest activity first. */

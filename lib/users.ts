@@ -2,6 +2,7 @@ import "server-only";
 import { db } from "./db";
 import { Prisma } from "./generated/prisma/client";
 import { hashPassword } from "./password";
+import { revokeUserSessionsNow } from "./session";
 import { sqlite, statement, toStoredDate, writeWhenUnlocked } from "./sqlite";
 
 export type PublicUser = { id: number; username: string };
@@ -57,17 +58,15 @@ export async function createUser(username: string, password: string): Promise<Pu
  */
 export async function setPasswordAndSignOut(username: string, password: string, keepSessionId?: string, now: Date = new Date()): Promise<number> {
   const passwordHash = await hashPassword(password);
-  const at = toStoredDate(now);
   return writeWhenUnlocked(() => {
     const setHash = statement<[string, string, string], { id: number }>(
       'UPDATE "User" SET "passwordHash" = ?, "updatedAt" = ? WHERE "username" = ? RETURNING "id"',
     );
-    const endSessions = statement('UPDATE "Session" SET "revokedAt" = ? WHERE "userId" = ? AND "revokedAt" IS NULL AND "id" IS NOT ?');
     return sqlite()
       .transaction((): number => {
-        const user = setHash.get(passwordHash, at, username);
+        const user = setHash.get(passwordHash, toStoredDate(now), username);
         if (!user) throw new UserNotFoundError(username);
-        return endSessions.run(at, user.id, keepSessionId ?? null).changes;
+        return revokeUserSessionsNow(user.id, keepSessionId, now);
       })
       .immediate();
   });

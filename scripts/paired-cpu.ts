@@ -24,10 +24,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "./production-server";
+import { freePort, signalGroup } from "./production-server";
 
 type Page = "signed-in" | "redirect";
-type App = { label: string; dir: string; origin: string; process: ChildProcess; cookie: string | undefined; cleanup: () => void };
+type App = { dir: string; origin: string; process: ChildProcess; cookie: string | undefined; cleanup: () => void };
 
 const USAGE = "Usage: npm run bench:paired -- A_DIR B_DIR [signed-in|redirect] [rounds=6] [seconds=8]";
 const USER = { username: "paired", password: `Lantern-Orbit-${randomBytes(6).toString("hex")}` };
@@ -80,11 +80,7 @@ async function startApp(label: string, dir: string, page: Page, cookieFromEnv: s
   // Filled in once the server starts; cleanup may run before (a failed migration).
   const server: { child?: ChildProcess } = {};
   const cleanup = () => {
-    try {
-      if (server.child?.pid) process.kill(-server.child.pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
+    signalGroup(server.child?.pid, "SIGKILL");
     rmSync(data, { recursive: true, force: true });
   };
   process.on("exit", cleanup);
@@ -114,7 +110,7 @@ async function startApp(label: string, dir: string, page: Page, cookieFromEnv: s
   const check = await fetch(`${origin}/dashboard`, { headers: cookie ? { cookie } : {}, redirect: "manual" });
   const expected = page === "signed-in" ? 200 : 307;
   if (check.status !== expected) throw new Error(`${dir}: GET /dashboard answered ${check.status}, not ${expected}.`);
-  return { label, dir, origin, process: child, cookie, cleanup };
+  return { dir, origin, process: child, cookie, cleanup };
 }
 
 async function signIn(origin: string): Promise<string> {

@@ -109,7 +109,8 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+/** Signals a detached child and everything it started (its process group); nothing when it is gone. */
+export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
     process.kill(-pid, signal);
