@@ -1,8 +1,9 @@
 // Second production servers, for tests that need settings of their own, a
 // database of their own to break, or a server to stop: the same build as the
 // main test server (playwright.config.ts), started the way a deployment starts
-// it, `npm start` (configuration check, migrations, then `next start`); or the
-// development server, `npm run dev`, for what a developer's terminal does to it.
+// it, `npm start` (configuration check, migrations, then `next start`); the
+// development server, `npm run dev`, for what a developer's terminal does to it;
+// or the self-contained server of the README's Deploy section.
 import type { APIRequestContext } from "@playwright/test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -28,8 +29,14 @@ export type Server = {
 };
 
 export type ServerOptions = {
-  /** `npm start` by default; "dev": `npm run dev` (no build needed; the first request compiles). */
-  script?: "start" | "dev";
+  /**
+   * `npm start` by default; "dev": `npm run dev` (no build needed; the first
+   * request compiles); "standalone": `node server.js` in `standaloneDir`, after
+   * `npm run db:migrate` from this checkout, as the README's Deploy section says.
+   */
+  script?: "start" | "dev" | "standalone";
+  /** The folder `npm run build:standalone` made, moved out of the checkout (scripts/test.ts). */
+  standaloneDir?: string | undefined;
   env?: Record<string, string>;
   /** A folder holding keycard.db from an earlier server (a restart); by default a new one. */
   directory?: string;
@@ -77,6 +84,7 @@ function isGroupRunning(pid: number): boolean {
 
 export async function startServer({
   script = "start",
+  standaloneDir,
   env = {},
   directory,
   keep = false,
@@ -88,29 +96,32 @@ export async function startServer({
   const port = await freePort();
   const origin = `http://localhost:${port}`;
   if (unprivileged) handToServerUser(folder);
+  const serverEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    // npm writes its logs under HOME.
+    ...(unprivileged ? { HOME: folder } : {}),
+    npm_config_update_notifier: "false",
+    PORT: String(port),
+    DATABASE_URL: `file:${databasePath}`,
+    SESSION_SECRET: sessionSecret(),
+    BCRYPT_COST: "10",
+    NEXT_TELEMETRY_DISABLED: "1",
+    ...env,
+  };
+  const [command, args, cwd] = commandFor(script, standaloneDir, serverEnv);
   let output = "";
   // Its own process group, so stop() can tell whether anything outlived npm.
-  const child: ChildProcess = spawn("npm", script === "dev" ? ["run", "dev"] : ["start"], {
+  const child: ChildProcess = spawn(command, args, {
+    cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     ...(unprivileged && asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
-    env: {
-      ...process.env,
-      // npm writes its logs under HOME.
-      ...(unprivileged ? { HOME: folder } : {}),
-      npm_config_update_notifier: "false",
-      PORT: String(port),
-      DATABASE_URL: `file:${databasePath}`,
-      SESSION_SECRET: sessionSecret(),
-      BCRYPT_COST: "10",
-      NEXT_TELEMETRY_DISABLED: "1",
-      ...env,
-    },
+    env: serverEnv,
   });
   for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`npm ${script} did not start.`);
+  if (pid === undefined) throw new Error(`${command} ${args.join(" ")} did not start.`);
 
   const health = () => fetch(`${origin}/api/health`).then((response) => response.status, () => 0);
   const started = async () => {
@@ -144,6 +155,17 @@ export async function startServer({
     health,
     stop: () => (stopped ??= stop()),
   };
+}
+
+/** How `script` starts: the command, its arguments and its working directory. */
+function commandFor(script: ServerOptions["script"], standaloneDir: string | undefined, env: NodeJS.ProcessEnv): [string, string[], string] {
+  if (script === "dev") return ["npm", ["run", "dev"], process.cwd()];
+  if (script !== "standalone") return ["npm", ["start"], process.cwd()];
+  if (!standaloneDir) throw new Error("startServer: script \"standalone\" needs standaloneDir.");
+  // The standalone folder has no migrations of its own: they are applied from a checkout.
+  const migrate = spawnSync("npm", ["run", "-s", "db:migrate"], { encoding: "utf8", env });
+  if (migrate.status !== 0) throw new Error(`npm run db:migrate failed: ${migrate.stdout}${migrate.stderr}`);
+  return [process.execPath, ["server.js"], standaloneDir];
 }
 
 /** Signs in to `server` through POST /api/session; returns the session cookie's value. */
