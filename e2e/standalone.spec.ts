@@ -4,13 +4,19 @@
 // it and copies it out of the checkout). The password workers load bcryptjs by
 // name from that folder (lib/password-workers.ts), so a sign-in there shows the
 // build carried it.
-import { createUser, expect, test, withSession } from "./fixtures";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createUser, expect, sessionSecret, test, withSession } from "./fixtures";
 import { signInTo, startServer } from "./servers";
 
 const standaloneDir = process.env.E2E_STANDALONE_DIR;
 
+const NEEDS_BUILD = "needs the standalone build `npm test` makes (scripts/test.ts); `npm run test:e2e` alone does not make it";
+
 test("the standalone server signs in on its password workers, serves the signed-in page and its assets, and stops cleanly on SIGTERM", async ({ request }, testInfo) => {
-  test.skip(!standaloneDir, "needs the standalone build `npm test` makes (scripts/test.ts); `npm run test:e2e` alone does not make it");
+  test.skip(!standaloneDir, NEEDS_BUILD);
   testInfo.setTimeout(90_000);
   // server.js listens on $HOSTNAME, which shells and containers often set to the machine's name.
   const server = await startServer({ script: "standalone", standaloneDir, env: { HOSTNAME: "0.0.0.0" } });
@@ -30,5 +36,36 @@ test("the standalone server signs in on its password workers, serves the signed-
     }
   } finally {
     expect(await server.stop()).toEqual({ code: 0, signal: null, leftovers: false });
+  }
+});
+
+test("a standalone folder without bcryptjs does not start: it exits 1 and says why", () => {
+  test.skip(!standaloneDir, NEEDS_BUILD);
+  // A copy of the folder that lacks only bcryptjs: server.js itself (it changes
+  // into its own folder), links to everything else.
+  const broken = mkdtempSync(path.join(os.tmpdir(), "keycard-standalone-broken-"));
+  try {
+    for (const name of readdirSync(standaloneDir!)) {
+      if (name === "node_modules" || name === "server.js") continue;
+      symlinkSync(path.join(standaloneDir!, name), path.join(broken, name));
+    }
+    copyFileSync(path.join(standaloneDir!, "server.js"), path.join(broken, "server.js"));
+    mkdirSync(path.join(broken, "node_modules"));
+    for (const name of readdirSync(path.join(standaloneDir!, "node_modules"))) {
+      if (name !== "bcryptjs") symlinkSync(path.join(standaloneDir!, "node_modules", name), path.join(broken, "node_modules", name));
+    }
+    const database = path.join(broken, "keycard.db");
+    // A server that came up anyway would run until this timeout kills it (status null).
+    const run = spawnSync(process.execPath, ["server.js"], {
+      cwd: broken,
+      encoding: "utf8",
+      timeout: 20_000,
+      killSignal: "SIGKILL",
+      env: { ...process.env, PORT: "0", HOSTNAME: "127.0.0.1", SESSION_SECRET: sessionSecret(), DATABASE_URL: `file:${database}`, NEXT_TELEMETRY_DISABLED: "1" },
+    });
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    expect(run.stderr).toContain("The password workers cannot load bcryptjs");
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
   }
 });

@@ -1,4 +1,5 @@
 import { ConfigError, getSessionConfig } from "./env";
+import { passwordWorkerProblem } from "./password-workers";
 
 /**
  * A server with a bad configuration must not come up at all, rather than answer
@@ -10,6 +11,11 @@ export function exitOnBadConfig(): void {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
+    process.exit(1);
+  }
+  const problem = passwordWorkerProblem();
+  if (problem) {
+    console.error(problem);
     process.exit(1);
   }
 }

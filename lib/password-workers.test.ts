@@ -1,4 +1,7 @@
 import bcrypt from "bcryptjs";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 
 import {
@@ -7,6 +10,7 @@ import {
   HashingBusyError,
   hashOnWorker,
   MAX_QUEUED_PER_WORKER,
+  passwordWorkerProblem,
   workerCount,
 } from "./password-workers";
 
@@ -70,5 +74,20 @@ describe("password workers", () => {
     expect(workerCount({ BCRYPT_WORKERS: "0" })).toBe(workerCount({}));
     expect(workerCount({ BCRYPT_WORKERS: "nonsense" })).toBe(workerCount({}));
     expect(workerCount({ BCRYPT_WORKERS: "500" })).toBe(16);
+  });
+});
+
+describe("passwordWorkerProblem", () => {
+  it("is null where bcryptjs resolves (the project folder)", () => {
+    expect(passwordWorkerProblem(process.cwd())).toBeNull();
+  });
+
+  it("names the folder and the fix where it does not", () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), "keycard-no-bcrypt-"));
+    try {
+      expect(passwordWorkerProblem(empty)).toMatch(/cannot load bcryptjs from .*keycard-no-bcrypt-.*build:standalone/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });

@@ -10,7 +10,9 @@
 // the CLI, the standalone folder for `node .next/standalone/server.js` (which
 // changes into it; bcryptjs is in serverExternalPackages, so it is copied
 // there). Nothing needs bundling, so all three run the same code.
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
+import path from "node:path";
 import { Worker } from "node:worker_threads";
 
 const WORKER_SOURCE = `
@@ -28,6 +30,22 @@ parentPort.on("message", ({ id, op, password, hashOrCost }) => {
   }
 });
 `;
+
+/**
+ * Why the workers could not load bcryptjs from `directory` (the working
+ * directory, as they do), or null. The server checks at start
+ * (lib/boot-check.ts): a deployment without it, e.g. a standalone folder built
+ * without its traced packages, stops there with this message instead of failing
+ * every sign-in.
+ */
+export function passwordWorkerProblem(directory: string = process.cwd()): string | null {
+  try {
+    createRequire(path.join(directory, "noop.js")).resolve("bcryptjs");
+    return null;
+  } catch {
+    return `The password workers cannot load bcryptjs from ${directory}: run the server from the project folder (npm start), or from a standalone folder that holds node_modules/bcryptjs (npm run build:standalone).`;
+  }
+}
 
 /** More waiting sign-ins than this and new ones are turned away (HashingBusyError), not queued for ever. */
 export const MAX_QUEUED_PER_WORKER = 64;
