@@ -2,12 +2,12 @@ import "server-only";
 import { hasRecentEvent, recordEvent } from "./audit";
 import { verifyAgainstDummyHash, verifyPassword } from "./password";
 import type { Client } from "./request-context";
-import { createSession, pruneSessions, revokeSession } from "./session";
+import { createSession, pruneSessions, revokeSession, type NewSession } from "./session";
 import { generateSessionToken, sessionIdFromToken } from "./session-lookup";
 import { deleteSessionCookie, readSessionCookie, setSessionCookie } from "./session-cookie";
 import { accountKey, consumeAttempt, ipKey, settleSuccess, ThrottledError } from "./throttle";
 import { catchUnavailable } from "./unavailable";
-import { findUserByUsername, findUserWithHash, type PublicUser } from "./users";
+import { createUserWithSession, findUserByUsername, findUserWithHash, type PublicUser } from "./users";
 import type { Credentials } from "./validation";
 
 /**
@@ -59,11 +59,30 @@ function noteThrottled(username: string, client: Client): Promise<void> {
 const notingThrottled = new Map<string, Promise<void>>();
 
 /** Starts a session for a user who just proved who they are, and sets its cookie. */
-export async function startSession(user: PublicUser, options: { persistent: boolean; client: Client }): Promise<void> {
+export async function startSession(user: PublicUser, options: NewSession): Promise<void> {
   const token = generateSessionToken();
   await createSession(token, user, options);
-  await setSessionCookie({ sid: token, uid: user.id }, options.persistent);
-  await recordEvent({ type: "sign_in", client: options.client, userId: user.id, username: user.username });
+  await finishSignIn(token, user, options);
+}
+
+/**
+ * Creates the account and signs it in: the user and the session rows in one
+ * transaction (lib/users.ts), then the cookie. `username` must already be
+ * normalised and checked, `password` checked against the policy. Throws
+ * UsernameTakenError.
+ */
+export async function createAccount({ username, password }: Credentials, client: Client): Promise<PublicUser> {
+  const token = generateSessionToken();
+  const options = { persistent: false, client };
+  const user = await createUserWithSession(username, password, token, options);
+  await recordEvent({ type: "sign_up", client, userId: user.id, username: user.username });
+  await finishSignIn(token, user, options);
+  return user;
+}
+
+async function finishSignIn(token: string, user: PublicUser, { persistent, client }: NewSession): Promise<void> {
+  await setSessionCookie({ sid: token, uid: user.id }, persistent);
+  await recordEvent({ type: "sign_in", client, userId: user.id, username: user.username });
   if (Math.random() < 0.01) await pruneSessions();
 }
 

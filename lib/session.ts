@@ -11,25 +11,31 @@ import type { PublicUser } from "./users";
 // counts. That is what makes sign-out, "sign out everywhere" and idle and
 // absolute timeouts real: a copied cookie dies with its row.
 
-export async function createSession(
-  token: string,
-  user: PublicUser,
-  options: { persistent: boolean; client: Client },
-  now: Date = new Date(),
-): Promise<SessionRecord> {
-  const { lifetimeSeconds } = options.persistent ? getSessionConfig().persistent : getSessionConfig().browser;
-  return db.session.create({
-    data: {
-      id: sessionIdFromToken(token),
-      userId: user.id,
-      createdAt: now,
-      lastSeenAt: now,
-      expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
-      persistent: options.persistent,
-      ip: options.client.ip,
-      userAgent: options.client.userAgent,
-    },
-  });
+export type NewSession = { persistent: boolean; client: Client };
+
+export async function createSession(token: string, user: PublicUser, options: NewSession, now: Date = new Date()): Promise<SessionRecord> {
+  return writeWhenUnlocked(() => insertSessionNow(token, user.id, options, now));
+}
+
+/**
+ * The same, synchronously on the process's own connection (lib/sqlite.ts), so a
+ * caller can make it part of its own transaction (lib/users.ts createUserWithSession).
+ */
+export function insertSessionNow(token: string, userId: number, { persistent, client }: NewSession, now: Date): SessionRecord {
+  const { lifetimeSeconds } = persistent ? getSessionConfig().persistent : getSessionConfig().browser;
+  const session: SessionRecord = {
+    id: sessionIdFromToken(token),
+    userId,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
+    persistent,
+    revokedAt: null,
+  };
+  statement(
+    'INSERT INTO "Session" ("id", "userId", "createdAt", "lastSeenAt", "expiresAt", "persistent", "ip", "userAgent") VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(session.id, userId, toStoredDate(now), toStoredDate(now), toStoredDate(session.expiresAt), persistent ? 1 : 0, client.ip, client.userAgent);
+  return session;
 }
 
 export async function revokeSession(sessionId: string, now: Date = new Date()): Promise<void> {

@@ -8,6 +8,7 @@ import { generateSessionToken, sessionIdFromToken, validateSessionToken } from "
 import { clearDatabase, rawRows } from "./test-db";
 import {
   createUser,
+  createUserWithSession,
   findUserByUsername,
   findUserWithHash,
   listUsers,
@@ -44,6 +45,51 @@ describe("createUser", () => {
     const rejected = results.find((result) => result.status === "rejected");
     expect(rejected?.reason).toBeInstanceOf(UsernameTakenError);
     expect(await db.user.count({ where: { username: "bob" } })).toBe(1);
+  });
+});
+
+describe("createUserWithSession", () => {
+  it("creates the account and its first session, which counts at once", async () => {
+    const token = generateSessionToken();
+    const alice = await createUserWithSession("alice", PASSWORD, token, { persistent: false, client: CLIENT });
+    expect(alice).toEqual({ id: expect.any(Number), username: "alice" });
+    expect(await findUserByUsername("alice")).toEqual(alice);
+    expect(await verifyPassword(PASSWORD, (await findUserWithHash("alice"))?.passwordHash ?? "")).toBe(true);
+    const check = await validateSessionToken(token, alice.id);
+    expect(check.ok && check.value.session).toMatchObject({ id: sessionIdFromToken(token), persistent: false, revokedAt: null });
+    // Read back through Prisma too: the rows are in the format it writes.
+    expect(await db.session.findUnique({ where: { id: sessionIdFromToken(token) } })).toMatchObject({ userId: alice.id, ip: CLIENT.ip });
+    expect((await listUsers())[0]).toEqual({ ...alice, createdAt: expect.any(Date) });
+  });
+
+  it("refuses a taken username and leaves no session behind, even when two sign-ups race", async () => {
+    await createUser("alice", PASSWORD);
+    await expect(createUserWithSession("alice", PASSWORD, generateSessionToken(), { persistent: false, client: CLIENT })).rejects.toThrow(
+      UsernameTakenError,
+    );
+    const results = await Promise.allSettled(
+      [1, 2].map(() => createUserWithSession("bob", PASSWORD, generateSessionToken(), { persistent: false, client: CLIENT })),
+    );
+    expect(results.map((result) => result.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect(results.find((result) => result.status === "rejected")?.reason).toBeInstanceOf(UsernameTakenError);
+    expect(await db.user.count({ where: { username: "bob" } })).toBe(1);
+    expect(await db.session.count()).toBe(1);
+  });
+
+  it("creates no account when the session cannot be written: trying again is not told the name is taken", async () => {
+    // The database fails between the two writes, as a full disk or an I/O error would.
+    sqlite().exec(`CREATE TRIGGER fail_session BEFORE INSERT ON "Session" BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+    try {
+      await expect(createUserWithSession("alice", PASSWORD, generateSessionToken(), { persistent: false, client: CLIENT })).rejects.toThrow(
+        "disk I/O error",
+      );
+    } finally {
+      sqlite().exec("DROP TRIGGER fail_session");
+    }
+    expect(await findUserByUsername("alice")).toBeNull();
+    const token = generateSessionToken();
+    const alice = await createUserWithSession("alice", PASSWORD, token, { persistent: false, client: CLIENT });
+    expect((await validateSessionToken(token, alice.id)).ok).toBe(true);
   });
 });
 

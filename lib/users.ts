@@ -2,7 +2,7 @@ import "server-only";
 import { db } from "./db";
 import { Prisma } from "./generated/prisma/client";
 import { hashPassword } from "./password";
-import { revokeUserSessionsNow } from "./session";
+import { insertSessionNow, revokeUserSessionsNow, type NewSession } from "./session";
 import { sqlite, statement, toStoredDate, writeWhenUnlocked } from "./sqlite";
 
 export type PublicUser = { id: number; username: string };
@@ -46,6 +46,39 @@ export async function createUser(username: string, password: string): Promise<Pu
     if (isUniqueViolation(error)) throw new UsernameTakenError();
     throw error;
   }
+}
+
+/**
+ * A new account and its first session, in one transaction: as two writes, a
+ * database failure between them left an account whose sign-up had answered
+ * "Service unavailable", and trying again said the name was taken. On the
+ * process's own connection, as setPasswordAndSignOut below.
+ */
+export async function createUserWithSession(
+  username: string,
+  password: string,
+  token: string,
+  session: NewSession,
+  now: Date = new Date(),
+): Promise<PublicUser> {
+  const passwordHash = await hashPassword(password);
+  return writeWhenUnlocked(() => {
+    const insertUser = statement<[string, string, string, string], PublicUser>(
+      'INSERT INTO "User" ("username", "passwordHash", "createdAt", "updatedAt") VALUES (?, ?, ?, ?) RETURNING "id", "username"',
+    );
+    try {
+      return sqlite()
+        .transaction((): PublicUser => {
+          const user = insertUser.get(username, passwordHash, toStoredDate(now), toStoredDate(now))!;
+          insertSessionNow(token, user.id, session, now);
+          return user;
+        })
+        .immediate();
+    } catch (error) {
+      if (error instanceof Error && "code" in error && error.code === "SQLITE_CONSTRAINT_UNIQUE") throw new UsernameTakenError();
+      throw error;
+    }
+  });
 }
 
 /**

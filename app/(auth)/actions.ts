@@ -1,14 +1,14 @@
 "use server";
 import { redirect } from "next/navigation";
 import { recordEvent } from "@/lib/audit";
-import { authenticate, signOutThisBrowser, startSession } from "@/lib/auth";
+import { authenticate, createAccount, signOutThisBrowser, startSession } from "@/lib/auth";
 import { isSignupOpen } from "@/lib/env";
 import { getClient } from "@/lib/request-context";
 import { HashingBusyError } from "@/lib/password-workers";
 import { safeNextPath } from "@/lib/safe-next";
 import { consumeAttempt, signupKey, ThrottledError } from "@/lib/throttle";
 import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/unavailable";
-import { createUser, UsernameTakenError } from "@/lib/users";
+import { UsernameTakenError } from "@/lib/users";
 import { checkSignup, credentialsSchema, firstIssue, formString, type Credentials, type FieldErrors } from "@/lib/validation";
 
 export type LoginState = {
@@ -89,15 +89,12 @@ async function signUp(formData: FormData, typedUsername: string): Promise<Signup
   });
   if (!checked.ok) return { errors: checked.errors, username: typedUsername };
 
-  let user;
   try {
-    user = await createUser(checked.username, formString(formData, "password"));
+    await createAccount({ username: checked.username, password: formString(formData, "password") }, client);
   } catch (error) {
     if (error instanceof UsernameTakenError) return { errors: { username: error.message }, username: typedUsername };
     if (error instanceof HashingBusyError) return { message: error.message, username: typedUsername };
     throw error;
   }
-  await recordEvent({ type: "sign_up", client, userId: user.id, username: user.username });
-  await startSession(user, { persistent: false, client });
   return null;
 }
