@@ -1,6 +1,7 @@
 import "server-only";
 import { db } from "./db";
 import type { Client } from "./request-context";
+import { statement, toStoredDate, writeWhenUnlocked } from "./sqlite";
 
 // The security audit log (OWASP ASVS 5 V16). Never a password, token or cookie
 // value: only what happened, to whom, from where.
@@ -24,7 +25,7 @@ export type EventType = keyof typeof EVENT_LABELS;
 export const AUDIT_RETENTION_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-type EventInput = {
+export type EventInput = {
   type: EventType;
   client: Client;
   userId?: number | null;
@@ -32,20 +33,22 @@ type EventInput = {
   detail?: string | null;
 };
 
-export async function recordEvent({ type, client, userId = null, username = null, detail = null }: EventInput): Promise<void> {
-  await db.securityEvent.create({
-    data: {
-      type,
-      userId,
-      username: username?.slice(0, 64) ?? null,
-      ip: client.ip,
-      userAgent: client.userAgent,
-      detail,
-    },
-  });
+export async function recordEvent(event: EventInput): Promise<void> {
+  await writeWhenUnlocked(() => insertEventNow(event, new Date()));
   // Pruning on write keeps retention bounded without a scheduler; one write in a
   // hundred is enough and keeps the cost off most requests.
   if (Math.random() < 0.01) await pruneEvents();
+}
+
+/**
+ * The same row, synchronously on the process's own connection (lib/sqlite.ts),
+ * so a caller can make it part of its own transaction (lib/users.ts
+ * createUserWithSession).
+ */
+export function insertEventNow({ type, client, userId = null, username = null, detail = null }: EventInput, now: Date): void {
+  statement(
+    'INSERT INTO "SecurityEvent" ("type", "userId", "username", "ip", "userAgent", "detail", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(type, userId, username?.slice(0, 64) ?? null, client.ip, client.userAgent, detail, toStoredDate(now));
 }
 
 /** Whether an event of this type was recorded for this username within the last `seconds`. */

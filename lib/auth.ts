@@ -62,28 +62,22 @@ const notingThrottled = new Map<string, Promise<void>>();
 export async function startSession(user: PublicUser, options: NewSession): Promise<void> {
   const token = generateSessionToken();
   await createSession(token, user, options);
-  await finishSignIn(token, user, options);
+  await setSessionCookie({ sid: token, uid: user.id }, options.persistent);
+  await recordEvent({ type: "sign_in", client: options.client, userId: user.id, username: user.username });
+  if (Math.random() < 0.01) await pruneSessions();
 }
 
 /**
- * Creates the account and signs it in: the user and the session rows in one
- * transaction (lib/users.ts), then the cookie. `username` must already be
- * normalised and checked, `password` checked against the policy. Throws
- * UsernameTakenError.
+ * Creates the account and signs it in: the user, the session and their audit
+ * rows in one transaction (lib/users.ts), then the cookie. `username` must
+ * already be normalised and checked, `password` checked against the policy.
+ * Throws UsernameTakenError.
  */
 export async function createAccount({ username, password }: Credentials, client: Client): Promise<PublicUser> {
   const token = generateSessionToken();
-  const options = { persistent: false, client };
-  const user = await createUserWithSession(username, password, token, options);
-  await recordEvent({ type: "sign_up", client, userId: user.id, username: user.username });
-  await finishSignIn(token, user, options);
+  const user = await createUserWithSession(username, password, token, { persistent: false, client });
+  await setSessionCookie({ sid: token, uid: user.id }, false);
   return user;
-}
-
-async function finishSignIn(token: string, user: PublicUser, { persistent, client }: NewSession): Promise<void> {
-  await setSessionCookie({ sid: token, uid: user.id }, persistent);
-  await recordEvent({ type: "sign_in", client, userId: user.id, username: user.username });
-  if (Math.random() < 0.01) await pruneSessions();
 }
 
 /** Ends this request's session on the server and in the browser. */

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 
+import { listRecentEvents } from "./audit";
 import { db } from "./db";
 import { verifyPassword } from "./password";
 import { createSession } from "./session";
@@ -60,6 +61,11 @@ describe("createUserWithSession", () => {
     // Read back through Prisma too: the rows are in the format it writes.
     expect(await db.session.findUnique({ where: { id: sessionIdFromToken(token) } })).toMatchObject({ userId: alice.id, ip: CLIENT.ip });
     expect((await listUsers())[0]).toEqual({ ...alice, createdAt: expect.any(Date) });
+    // Newest first: signed in, after the account was created.
+    expect((await listRecentEvents(alice.id)).map((event) => [event.type, event.ip])).toEqual([
+      ["sign_in", CLIENT.ip],
+      ["sign_up", CLIENT.ip],
+    ]);
   });
 
   it("refuses a taken username and leaves no session behind, even when two sign-ups race", async () => {
@@ -76,21 +82,25 @@ describe("createUserWithSession", () => {
     expect(await db.session.count()).toBe(1);
   });
 
-  it("creates no account when the session cannot be written: trying again is not told the name is taken", async () => {
-    // The database fails between the two writes, as a full disk or an I/O error would.
-    sqlite().exec(`CREATE TRIGGER fail_session BEFORE INSERT ON "Session" BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
-    try {
-      await expect(createUserWithSession("alice", PASSWORD, generateSessionToken(), { persistent: false, client: CLIENT })).rejects.toThrow(
-        "disk I/O error",
-      );
-    } finally {
-      sqlite().exec("DROP TRIGGER fail_session");
-    }
-    expect(await findUserByUsername("alice")).toBeNull();
-    const token = generateSessionToken();
-    const alice = await createUserWithSession("alice", PASSWORD, token, { persistent: false, client: CLIENT });
-    expect((await validateSessionToken(token, alice.id)).ok).toBe(true);
-  });
+  // The database fails after the account's row, as a full disk or an I/O error would.
+  it.each(["Session", "SecurityEvent"])(
+    "creates nothing when the %s row cannot be written: trying again is not told the name is taken",
+    async (table) => {
+      sqlite().exec(`CREATE TRIGGER fail_write BEFORE INSERT ON "${table}" BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+      try {
+        await expect(createUserWithSession("alice", PASSWORD, generateSessionToken(), { persistent: false, client: CLIENT })).rejects.toThrow(
+          "disk I/O error",
+        );
+      } finally {
+        sqlite().exec("DROP TRIGGER fail_write");
+      }
+      expect(await findUserByUsername("alice")).toBeNull();
+      expect([rawRows("Session"), rawRows("SecurityEvent")]).toEqual([[], []]);
+      const token = generateSessionToken();
+      const alice = await createUserWithSession("alice", PASSWORD, token, { persistent: false, client: CLIENT });
+      expect((await validateSessionToken(token, alice.id)).ok).toBe(true);
+    },
+  );
 });
 
 describe("finding users", () => {

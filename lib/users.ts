@@ -1,4 +1,5 @@
 import "server-only";
+import { insertEventNow } from "./audit";
 import { db } from "./db";
 import { Prisma } from "./generated/prisma/client";
 import { hashPassword } from "./password";
@@ -49,7 +50,8 @@ export async function createUser(username: string, password: string): Promise<Pu
 }
 
 /**
- * A new account and its first session, in one transaction: as two writes, a
+ * A new account, signed in: the user, their first session and the audit log's
+ * "sign_up" and "sign_in" rows, in one transaction. As separate writes, a
  * database failure between them left an account whose sign-up had answered
  * "Service unavailable", and trying again said the name was taken. On the
  * process's own connection, as setPasswordAndSignOut below.
@@ -71,6 +73,9 @@ export async function createUserWithSession(
         .transaction((): PublicUser => {
           const user = insertUser.get(username, passwordHash, toStoredDate(now), toStoredDate(now))!;
           insertSessionNow(token, user.id, session, now);
+          for (const type of ["sign_up", "sign_in"] as const) {
+            insertEventNow({ type, client: session.client, userId: user.id, username: user.username }, now);
+          }
           return user;
         })
         .immediate();
