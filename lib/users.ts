@@ -1,7 +1,6 @@
 import "server-only";
 import { insertEventNow } from "./audit";
 import { db } from "./db";
-import { Prisma } from "./generated/prisma/client";
 import { hashPassword } from "./password";
 import { insertSessionNow, revokeUserSessionsNow, type NewSession } from "./session";
 import { sqlite, statement, toStoredDate, writeWhenUnlocked } from "./sqlite";
@@ -40,13 +39,7 @@ export async function listUsers(): Promise<Array<PublicUser & { createdAt: Date 
 /** `username` must already be normalised and checked (lib/validation.ts), `password` checked against the policy. */
 export async function createUser(username: string, password: string): Promise<PublicUser> {
   const passwordHash = await hashPassword(password);
-  try {
-    return await db.user.create({ data: { username, passwordHash }, select: publicFields });
-  } catch (error) {
-    // The unique index decides races: of two simultaneous creations one wins.
-    if (isUniqueViolation(error)) throw new UsernameTakenError();
-    throw error;
-  }
+  return writeWhenUnlocked(() => insertUserNow(username, passwordHash, new Date()));
 }
 
 /**
@@ -64,26 +57,30 @@ export async function createUserWithSession(
   now: Date = new Date(),
 ): Promise<PublicUser> {
   const passwordHash = await hashPassword(password);
-  return writeWhenUnlocked(() => {
-    const insertUser = statement<[string, string, string, string], PublicUser>(
+  return writeWhenUnlocked(() =>
+    sqlite()
+      .transaction((): PublicUser => {
+        const user = insertUserNow(username, passwordHash, now);
+        insertSessionNow(token, user.id, session, now);
+        for (const type of ["sign_up", "sign_in"] as const) {
+          insertEventNow({ type, client: session.client, userId: user.id, username: user.username }, now);
+        }
+        return user;
+      })
+      .immediate(),
+  );
+}
+
+/** The unique index decides races: of two simultaneous creations one wins, the other is told the name is taken. */
+function insertUserNow(username: string, passwordHash: string, now: Date): PublicUser {
+  try {
+    return statement<[string, string, string, string], PublicUser>(
       'INSERT INTO "User" ("username", "passwordHash", "createdAt", "updatedAt") VALUES (?, ?, ?, ?) RETURNING "id", "username"',
-    );
-    try {
-      return sqlite()
-        .transaction((): PublicUser => {
-          const user = insertUser.get(username, passwordHash, toStoredDate(now), toStoredDate(now))!;
-          insertSessionNow(token, user.id, session, now);
-          for (const type of ["sign_up", "sign_in"] as const) {
-            insertEventNow({ type, client: session.client, userId: user.id, username: user.username }, now);
-          }
-          return user;
-        })
-        .immediate();
-    } catch (error) {
-      if (error instanceof Error && "code" in error && error.code === "SQLITE_CONSTRAINT_UNIQUE") throw new UsernameTakenError();
-      throw error;
-    }
-  });
+    ).get(username, passwordHash, toStoredDate(now), toStoredDate(now))!;
+  } catch (error) {
+    if (error instanceof Error && "code" in error && error.code === "SQLITE_CONSTRAINT_UNIQUE") throw new UsernameTakenError();
+    throw error;
+  }
 }
 
 /**
@@ -114,8 +111,4 @@ export async function setPasswordAndSignOut(username: string, password: string, 
 export async function removeUser(username: string): Promise<void> {
   const { count } = await db.user.deleteMany({ where: { username } });
   if (count === 0) throw new UserNotFoundError(username);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 }
