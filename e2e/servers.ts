@@ -108,9 +108,11 @@ export async function startServer({
     NEXT_TELEMETRY_DISABLED: "1",
     ...env,
   };
-  const [command, args, cwd] = commandFor(script, standaloneDir, serverEnv);
+  // The standalone folder has no migrations of its own: they are applied from this checkout, as the README says.
+  if (script === "standalone") migrate(serverEnv);
+  const [command, args, cwd] = commandFor(script, standaloneDir);
   let output = "";
-  // Its own process group, so stop() can tell whether anything outlived npm.
+  // Its own process group, so stop() can tell whether anything outlived the process it started.
   const child: ChildProcess = spawn(command, args, {
     cwd,
     detached: true,
@@ -158,14 +160,16 @@ export async function startServer({
 }
 
 /** How `script` starts: the command, its arguments and its working directory. */
-function commandFor(script: ServerOptions["script"], standaloneDir: string | undefined, env: NodeJS.ProcessEnv): [string, string[], string] {
+function commandFor(script: ServerOptions["script"], standaloneDir: string | undefined): [string, string[], string] {
   if (script === "dev") return ["npm", ["run", "dev"], process.cwd()];
   if (script !== "standalone") return ["npm", ["start"], process.cwd()];
-  if (!standaloneDir) throw new Error("startServer: script \"standalone\" needs standaloneDir.");
-  // The standalone folder has no migrations of its own: they are applied from a checkout.
-  const migrate = spawnSync("npm", ["run", "-s", "db:migrate"], { encoding: "utf8", env });
-  if (migrate.status !== 0) throw new Error(`npm run db:migrate failed: ${migrate.stdout}${migrate.stderr}`);
+  if (!standaloneDir) throw new Error('startServer: script "standalone" needs standaloneDir.');
   return [process.execPath, ["server.js"], standaloneDir];
+}
+
+function migrate(env: NodeJS.ProcessEnv): void {
+  const result = spawnSync("npm", ["run", "-s", "db:migrate"], { encoding: "utf8", env });
+  if (result.status !== 0) throw new Error(`npm run db:migrate failed: ${result.stdout}${result.stderr}`);
 }
 
 /** Signs in to `server` through POST /api/session; returns the session cookie's value. */

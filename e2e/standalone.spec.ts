@@ -41,19 +41,9 @@ test("the standalone server signs in on its password workers, serves the signed-
 
 test("a standalone folder without bcryptjs does not start: it exits 1 and says why", () => {
   test.skip(!standaloneDir, NEEDS_BUILD);
-  // A copy of the folder that lacks only bcryptjs: server.js itself (it changes
-  // into its own folder), links to everything else.
   const broken = mkdtempSync(path.join(os.tmpdir(), "keycard-standalone-broken-"));
   try {
-    for (const name of readdirSync(standaloneDir!)) {
-      if (name === "node_modules" || name === "server.js") continue;
-      symlinkSync(path.join(standaloneDir!, name), path.join(broken, name));
-    }
-    copyFileSync(path.join(standaloneDir!, "server.js"), path.join(broken, "server.js"));
-    mkdirSync(path.join(broken, "node_modules"));
-    for (const name of readdirSync(path.join(standaloneDir!, "node_modules"))) {
-      if (name !== "bcryptjs") symlinkSync(path.join(standaloneDir!, "node_modules", name), path.join(broken, "node_modules", name));
-    }
+    copyWithoutPackage(standaloneDir!, broken, "bcryptjs");
     const database = path.join(broken, "keycard.db");
     // A server that came up anyway would run until this timeout kills it (status null).
     const run = spawnSync(process.execPath, ["server.js"], {
@@ -69,3 +59,18 @@ test("a standalone folder without bcryptjs does not start: it exits 1 and says w
     rmSync(broken, { recursive: true, force: true });
   }
 });
+
+/**
+ * The standalone folder `source` in `target`, without node_modules/`name`:
+ * server.js copied (it changes into its own folder), everything else linked.
+ */
+function copyWithoutPackage(source: string, target: string, name: string): void {
+  for (const entry of readdirSync(source)) {
+    if (entry !== "node_modules" && entry !== "server.js") symlinkSync(path.join(source, entry), path.join(target, entry));
+  }
+  copyFileSync(path.join(source, "server.js"), path.join(target, "server.js"));
+  mkdirSync(path.join(target, "node_modules"));
+  for (const entry of readdirSync(path.join(source, "node_modules"))) {
+    if (entry !== name) symlinkSync(path.join(source, "node_modules", entry), path.join(target, "node_modules", entry));
+  }
+}

@@ -25,7 +25,7 @@ export type EventType = keyof typeof EVENT_LABELS;
 export const AUDIT_RETENTION_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type EventInput = {
+type EventInput = {
   type: EventType;
   client: Client;
   userId?: number | null;

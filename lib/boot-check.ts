@@ -6,16 +6,18 @@ import { passwordWorkerProblem } from "./password-workers";
  * every request with an error. Node runtime only (see instrumentation.ts).
  */
 export function exitOnBadConfig(): void {
+  const problem = configProblem() ?? passwordWorkerProblem();
+  if (problem === null) return;
+  console.error(problem);
+  process.exit(1);
+}
+
+function configProblem(): string | null {
   try {
     getSessionConfig();
+    return null;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(1);
-  }
-  const problem = passwordWorkerProblem();
-  if (problem) {
-    console.error(problem);
-    process.exit(1);
+    return error.message;
   }
 }

@@ -22,7 +22,7 @@ export async function createSession(token: string, user: PublicUser, options: Ne
  * caller can make it part of its own transaction (lib/users.ts createUserWithSession).
  */
 export function insertSessionNow(token: string, userId: number, { persistent, client }: NewSession, now: Date): SessionRecord {
-  const { lifetimeSeconds } = persistent ? getSessionConfig().persistent : getSessionConfig().browser;
+  const { lifetimeSeconds } = getSessionConfig()[persistent ? "persistent" : "browser"];
   const session: SessionRecord = {
     id: sessionIdFromToken(token),
     userId,
