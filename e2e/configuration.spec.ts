@@ -99,3 +99,23 @@ test("GET /api/health answers 503 when the database is missing or is not a datab
     rmSync(directory, { recursive: true, force: true });
   }
 });
+
+test.describe("HOSTNAME", () => {
+  // With TRUST_PROXY set, a client that reached the app port directly could name its own address.
+  test("npm start listens only where HOSTNAME says", async ({ baseURL }, testInfo) => {
+    testInfo.setTimeout(60_000);
+    const reachable = async (url: string) => fetch(url).then(() => true, () => false);
+    // 127.0.0.2 is this machine too: a server on every interface answers there (the main test server does).
+    const mainPort = new URL(baseURL ?? "").port;
+    expect(await reachable(`http://127.0.0.2:${mainPort}/api/health`)).toBe(true);
+
+    const server = await startServer({ host: "127.0.0.1" });
+    try {
+      const port = new URL(server.origin).port;
+      expect(await reachable(`http://127.0.0.1:${port}/api/health`)).toBe(true);
+      expect(await reachable(`http://127.0.0.2:${port}/api/health`)).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -12,6 +12,7 @@ export type TestUser = { username: string; password: string };
 
 /** The production cookie name: `next start` turns Secure cookies on. */
 export const SESSION_COOKIE = "__Host-keycard_session";
+export const DEVICE_COOKIE = "__Host-keycard_device";
 
 export function databasePath(): string {
   const file = process.env.E2E_DATABASE_PATH;
@@ -37,7 +38,7 @@ function withDatabase<T>(work: (db: Database.Database) => T, file = databasePath
 
 /**
  * A client address no other test uses, from the documentation ranges (RFC 5737;
- * RFC 3849 once those run out). Only a header value: no traffic goes there.
+ * RFC 3849 once those run out, a /64 each). Only a header value: no traffic goes there.
  * The server trusts one proxy (TRUST_PROXY=1 in playwright.config.ts), so it
  * takes this as the client's address, and each test gets throttle counters of
  * its own although every request really comes from 127.0.0.1. A counter in a
@@ -55,7 +56,8 @@ export function newClientIp(): string {
     }).immediate();
     const ranges = ["203.0.113", "198.51.100"];
     const range = ranges[Math.floor(n / 254)];
-    return range ? `${range}.${(n % 254) + 1}` : `2001:db8::${n.toString(16)}`;
+    // IPv6 addresses are throttled by /64: one /64 each.
+    return range ? `${range}.${(n % 254) + 1}` : `2001:db8:0:${n.toString(16)}::1`;
   } finally {
     counter.close();
   }
@@ -223,6 +225,11 @@ export function setCookies(response: APIResponse): SetCookie[] {
         ),
       };
     });
+}
+
+/** The device cookie (lib/device-cookie.ts) a response sets, if any. */
+export function deviceSetCookie(response: APIResponse): SetCookie | undefined {
+  return setCookies(response).find((cookie) => cookie.name === DEVICE_COOKIE);
 }
 
 export function sessionSetCookie(response: APIResponse): SetCookie | undefined {

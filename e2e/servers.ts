@@ -49,6 +49,8 @@ export type ServerOptions = {
   unprivileged?: boolean;
   /** When the server counts as up, by the status of GET /api/health. */
   ready?: (status: number) => boolean;
+  /** The address to listen on (HOSTNAME); by default Next.js's, every interface. */
+  host?: string;
 };
 
 const NOBODY = 65534;
@@ -90,11 +92,12 @@ export async function startServer({
   keep = false,
   unprivileged = false,
   ready = (status) => status === 200,
+  host,
 }: ServerOptions = {}): Promise<Server> {
   const folder = directory ?? mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
   const databasePath = path.join(folder, "keycard.db");
   const port = await freePort();
-  const origin = `http://localhost:${port}`;
+  const origin = `http://${host ?? "localhost"}:${port}`;
   if (unprivileged) handToServerUser(folder);
   const serverEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -106,6 +109,8 @@ export async function startServer({
     SESSION_SECRET: sessionSecret(),
     BCRYPT_COST: "10",
     NEXT_TELEMETRY_DISABLED: "1",
+    // `npm start` listens where HOSTNAME says; a CI machine's own name must not decide.
+    HOSTNAME: host,
     ...env,
   };
   // The standalone folder has no migrations of its own: they are applied from this checkout, as the README says.

@@ -4,9 +4,12 @@
 import type { APIRequestContext, APIResponse, Page } from "@playwright/test";
 import { randomBytes } from "node:crypto";
 import {
+  DEVICE_COOKIE,
+  deviceSetCookie,
   endThrottleWait,
   expect,
   newClientIp,
+  securityEvents,
   sessionSetCookie,
   signInThroughForm,
   test,
@@ -93,8 +96,9 @@ test.describe("the current password on the account page", () => {
     await attempt(user.password);
     await expect(page.getByTestId("change-password-message")).toHaveText(TOO_MANY);
 
-    // The throttled change did not happen.
-    endThrottleWait(`account:${user.username}`);
+    // This browser signed in as the user, so its guesses were counted on its
+    // device cookie, not on the account. The throttled change did not happen.
+    expect(throttleRow(`account:${user.username}`)).toBeUndefined();
     expect((await signIn(request, user)).status()).toBe(200);
     expect((await signIn(request, { username: user.username, password: replacement })).status()).toBe(401);
   });
@@ -140,5 +144,80 @@ test.describe("sign-up", () => {
     await attemptSignUp(other, password, password);
     await expect(other).toHaveURL("/dashboard");
     await elsewhere.close();
+  });
+});
+
+test.describe("addresses", () => {
+  test("every IPv6 address of one /64 is one client: a fresh address per guess does not escape the limit", async ({ request, user }) => {
+    const network = `2001:db8:${randomBytes(2).toString("hex")}:${randomBytes(2).toString("hex")}`;
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      const victim = { username: `victim-${attempt}-${randomBytes(4).toString("hex")}`, password: "Summer2026!" };
+      expect((await signIn(request, victim, `${network}::${attempt.toString(16)}`)).status(), `failure #${attempt}`).toBe(401);
+    }
+    await expectThrottled(await signIn(request, user, `${network}:abcd:ef01:2345:6789`));
+  });
+
+  test("a forwarded address that is not an IP address is ignored: the connection's address is used", async ({ request }) => {
+    const username = `nobody-${randomBytes(5).toString("hex")}`;
+    const response = await signIn(request, { username, password: "wrong-password" }, `not-an-ip-${randomBytes(4).toString("hex")}`);
+    expect(response.status()).toBe(401);
+    const failed = securityEvents().find((event) => event.type === "sign_in_failed" && event.username === username);
+    expect(failed?.ip).toBe("127.0.0.1");
+  });
+});
+
+test.describe("a stranger cannot lock a user out", () => {
+  test("a browser that signed in before keeps signing in while the account is locked against everyone else", async ({ page, request, user }) => {
+    await page.goto("/login");
+    await signInThroughForm(page, user);
+    await expect(page).toHaveURL("/dashboard");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login/);
+
+    // A stranger, elsewhere, locks the account.
+    const stranger = newClientIp();
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      expect((await signIn(request, { username: user.username, password: `wrong-${attempt}` }, stranger)).status()).toBe(401);
+    }
+    await expectThrottled(await signIn(request, user, stranger));
+
+    await page.goto("/login");
+    await signInThroughForm(page, user);
+    await expect(page).toHaveURL("/dashboard");
+    await expect(page.getByRole("heading", { name: `Welcome ${user.username}!` })).toBeVisible();
+  });
+
+  test("a sign-in sets the device cookie: HttpOnly, Secure, SameSite=Lax, host-only, about half a year, naming no secret", async ({ request, user }) => {
+    const response = await signIn(request, user);
+    expect(response.status()).toBe(200);
+    const device = deviceSetCookie(response);
+    expect(device?.name).toBe(DEVICE_COOKIE);
+    expect(device?.attributes.has("httponly")).toBe(true);
+    expect(device?.attributes.has("secure")).toBe(true);
+    expect(device?.attributes.get("samesite")?.toLowerCase()).toBe("lax");
+    expect(device?.attributes.get("path")).toBe("/");
+    expect(device?.attributes.has("domain")).toBe(false);
+    expect(Number(device?.attributes.get("max-age"))).toBe(180 * 24 * 3600);
+    expect(device?.value).not.toContain(user.password);
+  });
+
+  test("a stolen device cookie buys only that device's own few guesses", async ({ request, playwright, user }) => {
+    // Taken from a sign-in in another client: this test's own `request` keeps no device cookie.
+    const owner = await playwright.request.newContext({ extraHTTPHeaders: { "X-Forwarded-For": newClientIp() } });
+    const device = deviceSetCookie(await signIn(owner, user));
+    await owner.dispose();
+    const thief = await playwright.request.newContext({
+      extraHTTPHeaders: { "X-Forwarded-For": newClientIp(), Cookie: `${DEVICE_COOKIE}=${device?.value}` },
+    });
+    try {
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        expect((await signIn(thief, { username: user.username, password: `wrong-${attempt}` })).status()).toBe(401);
+      }
+      await expectThrottled(await signIn(thief, user));
+    } finally {
+      await thief.dispose();
+    }
+    // The user, elsewhere, is not locked out by the thief's guesses.
+    expect((await signIn(request, user)).status()).toBe(200);
   });
 });

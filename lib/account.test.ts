@@ -64,6 +64,8 @@ describe("changePassword", () => {
     expect(counts.map((row) => [row.key, row.failures])).toEqual([
       ["account:alice", 1],
       [`ip:${CLIENT.ip}`, 1],
+      // Every password check counts in the network's sign-in volume too.
+      [expect.stringMatching(new RegExp(`^signins:${CLIENT.ip}@`)), 1],
     ]);
     const events = await db.securityEvent.findMany({ where: { type: "password_change_failed" } });
     expect(events).toEqual([expect.objectContaining({ userId: alice.id })]);

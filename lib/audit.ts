@@ -16,6 +16,7 @@ export const EVENT_LABELS = {
   password_change_failed: "Wrong current password",
   session_revoked: "Session revoked",
   sessions_revoked: "Signed out everywhere else",
+  session_evicted: "Least recently used session signed out (session limit)",
   cookie_rejected: "Session cookie rejected",
 } as const;
 

@@ -1,13 +1,15 @@
 // authenticate() only: startSession/endSession need next/headers' cookies(),
 // which exists only inside a Next.js request (the Playwright specs cover them).
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { authenticate } from "./auth";
 import { db } from "./db";
+import { signDeviceCookie } from "./device-cookie";
+import { hashPassword, needsRehash, verifyPassword } from "./password";
 import type { Client } from "./request-context";
 import { clearActivity, clearDatabase, failuresOf, skipRandomPruning, throttledBy } from "./test-db";
-import { consumeAttempt, ipKey, ThrottledError } from "./throttle";
-import { createUser, type PublicUser } from "./users";
+import { consumeAttempt, ipKey, signInsKey, ThrottledError } from "./throttle";
+import { createUser, findUserWithHash, type PublicUser } from "./users";
 
 const PASSWORD = "correct horse battery staple";
 const HOME = { ip: "203.0.113.7", userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0" };
@@ -129,5 +131,106 @@ describe("authenticate", () => {
     expect(await events("sign_in_failed")).toHaveLength(5);
     // 25 refusals, but one row: hammering a blocked account does not flood the log.
     expect(await events("sign_in_throttled")).toHaveLength(1);
+  });
+});
+
+describe("authenticate from a network", () => {
+  it("counts every IPv6 address of one /64 as one client: a new address per guess gains nothing", async () => {
+    const fromNetwork = (n: number) => ({ ip: `2001:db8:aa:bb:${n.toString(16)}::1`, userAgent: null });
+    for (let i = 0; i < 20; i++) {
+      expect(await authenticate({ username: `victim${i}`, password: "Summer2024!Summer" }, fromNetwork(i))).toBeNull();
+    }
+    expect(await throttledBy(authenticate({ username: "alice", password: PASSWORD }, fromNetwork(999)))).toBeInstanceOf(ThrottledError);
+    // The audit log keeps each address whole.
+    expect((await events("sign_in_failed")).map((event) => event.ip)).toContain("2001:db8:aa:bb:13::1");
+    // The next /64 is someone else.
+    expect(await authenticate({ username: "alice", password: PASSWORD }, { ip: "2001:db8:aa:bc::1", userAgent: null })).toEqual(alice);
+  });
+
+  it("refuses every sign-in attempt, right or wrong, past 600 in 10 minutes from one network", async () => {
+    vi.useFakeTimers({ now: new Date("2030-01-01T00:00:00Z"), toFake: ["Date"] });
+    try {
+      for (let i = 0; i < 600; i++) await consumeAttempt([signInsKey(HOME.ip)]);
+      const refused = await throttledBy(signIn(PASSWORD));
+      expect(refused?.retryAfterSeconds).toBe(600);
+      expect(await signIn(PASSWORD, ELSEWHERE)).toEqual(alice);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("authenticate with a device cookie", () => {
+  const lockOut = async () => {
+    for (let i = 0; i < 5; i++) await signIn(`stranger guess ${i}`, ELSEWHERE);
+    expect(await throttledBy(signIn(PASSWORD))).toBeInstanceOf(ThrottledError);
+  };
+
+  it("lets alice's own browser in while a stranger has locked the account", async () => {
+    await lockOut();
+    const device = signDeviceCookie("alice");
+    expect(await authenticate({ username: "alice", password: PASSWORD }, HOME, { deviceCookie: device })).toEqual(alice);
+    // Her success does not reopen the account to the stranger.
+    expect(await throttledBy(signIn(PASSWORD, ELSEWHERE))).toBeInstanceOf(ThrottledError);
+  });
+
+  it("gives a stolen device cookie only the device's own allowance, then refuses even the right password with it", async () => {
+    const stolen = signDeviceCookie("alice");
+    const withStolen = (password: string) => authenticate({ username: "alice", password }, ELSEWHERE, { deviceCookie: stolen });
+    for (let i = 0; i < 5; i++) expect(await withStolen(`thief guess ${i}`)).toBeNull();
+    expect(await throttledBy(withStolen(PASSWORD))).toBeInstanceOf(ThrottledError);
+    // The thief's guesses were the device's, not the account's: alice, elsewhere, is not locked out.
+    expect(await failuresOf("account:alice")).toBe(0);
+    expect(await signIn(PASSWORD)).toEqual(alice);
+  });
+
+  it("ignores a device cookie of another user, a forged one, or one signed with an unknown secret", async () => {
+    await lockOut();
+    // A changed signature (its first character: the last may only carry padding bits).
+    const signed = signDeviceCookie("alice");
+    const at = signed.lastIndexOf(".") + 1;
+    const forged = `${signed.slice(0, at)}${signed[at] === "A" ? "B" : "A"}${signed.slice(at + 1)}`;
+    const foreign = signDeviceCookie("bob");
+    vi.stubEnv("SESSION_SECRET", "another-secret-another-secret-another-secret");
+    try {
+      vi.resetModules();
+      const { signDeviceCookie: signWithOther } = await import("./device-cookie");
+      const otherSecret = signWithOther("alice");
+      vi.unstubAllEnvs();
+      for (const deviceCookie of [forged, foreign, otherSecret, "garbage", "a.b.c.d"]) {
+        expect(await throttledBy(authenticate({ username: "alice", password: PASSWORD }, HOME, { deviceCookie }))).toBeInstanceOf(ThrottledError);
+      }
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe("authenticate when hashes were made at another cost", () => {
+  it("replaces the hash with one at today's BCRYPT_COST on the right password, and the password still works", async () => {
+    vi.stubEnv("BCRYPT_COST", "11");
+    try {
+      const before = (await findUserWithHash("alice"))!.passwordHash;
+      expect(needsRehash(before)).toBe(true);
+      expect(await signIn(PASSWORD)).toEqual(alice);
+      const after = (await findUserWithHash("alice"))!.passwordHash;
+      expect(after.startsWith("$2b$11$")).toBe(true);
+      expect(await verifyPassword(PASSWORD, after)).toBe(true);
+      expect(await signIn(PASSWORD)).toEqual(alice);
+    } finally {
+      vi.unstubAllEnvs();
+      await db.user.update({ where: { id: alice.id }, data: { passwordHash: await hashPassword(PASSWORD) } });
+    }
+  });
+
+  it("leaves the hash alone on a wrong password", async () => {
+    vi.stubEnv("BCRYPT_COST", "11");
+    try {
+      const before = (await findUserWithHash("alice"))!.passwordHash;
+      expect(await signIn("not the password")).toBeNull();
+      expect((await findUserWithHash("alice"))!.passwordHash).toBe(before);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

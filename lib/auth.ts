@@ -1,40 +1,65 @@
 import "server-only";
 import { hasRecentEvent, recordEvent } from "./audit";
-import { verifyAgainstDummyHash, verifyPassword } from "./password";
+import { deviceIdFor, rememberDevice } from "./device-cookie";
+import { needsRehash, verifyAgainstDummyHash, verifyPassword } from "./password";
+import { HashingBusyError } from "./password-workers";
 import type { Client } from "./request-context";
 import { createSession, pruneSessions, revokeSession, type NewSession } from "./session";
 import { generateSessionToken, sessionIdFromToken } from "./session-lookup";
 import { deleteSessionCookie, readSessionCookie, setSessionCookie } from "./session-cookie";
-import { accountKey, consumeAttempt, ipKey, settleSuccess, ThrottledError } from "./throttle";
+import { accountKey, consumeAttempt, deviceKey, ipKey, settleAttempt, signInsKey, ThrottledError } from "./throttle";
 import { catchUnavailable } from "./unavailable";
-import { createUserWithSession, findUserByUsername, findUserWithHash, type PublicUser } from "./users";
+import { createUserWithSession, findUserByUsername, findUserWithHash, upgradePasswordHash, type PublicUser } from "./users";
 import type { Credentials } from "./validation";
 
 /**
  * The one implementation of "are these credentials right?", for the sign-in form
  * and the JSON API alike. Layered like Lucia's example: take an attempt from the
- * account's and the address's throttles (refused while either is blocked, even
- * with the right password), verify, and on success reset the account and give
- * the address its attempt back. Throws ThrottledError when throttled.
+ * throttles (refused while one is blocked, even with the right password),
+ * verify, and on success reset the guessing count and give the network its
+ * attempt back. Throws ThrottledError when throttled, HashingBusyError when
+ * every password worker is taken (the attempt is given back: load is not a guess).
+ *
+ * Which throttles: every attempt counts against the network's sign-in volume.
+ * A browser with this user's device cookie (lib/device-cookie.ts) guesses
+ * against its own allowance; any other attempt against the account's and the
+ * network's, so strangers share the account's lockout and the user's own
+ * browsers stay out of it.
+ *
  * An unknown user costs the same bcrypt compare as a known one, so neither the
  * clock nor the throttle tells which usernames exist.
  */
-export async function authenticate({ username, password }: Credentials, client: Client): Promise<PublicUser | null> {
-  const account = accountKey(username);
-  const address = ipKey(client.ip);
+export async function authenticate(
+  { username, password }: Credentials,
+  client: Client,
+  { deviceCookie, failure = "sign_in_failed" }: { deviceCookie?: string | undefined; failure?: "sign_in_failed" | "password_change_failed" } = {},
+): Promise<PublicUser | null> {
+  const now = new Date();
+  const device = deviceIdFor(deviceCookie, username);
+  const guessing = device ? [deviceKey(device)] : [accountKey(username), ipKey(client.ip)];
+  const volume = signInsKey(client.ip);
   try {
-    await consumeAttempt([account, address]);
+    await consumeAttempt([volume, ...guessing], now);
   } catch (error) {
     if (error instanceof ThrottledError) await noteThrottled(username, client);
     throw error;
   }
-  const user = await findUserWithHash(username);
-  const valid = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummyHash(password);
+  let user, valid;
+  try {
+    user = await findUserWithHash(username);
+    valid = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummyHash(password);
+  } catch (error) {
+    if (error instanceof HashingBusyError) await settleAttempt({ refund: [volume, ...guessing] }, now);
+    throw error;
+  }
   if (!user || !valid) {
-    await recordEvent({ type: "sign_in_failed", client, userId: user?.id ?? null, username });
+    await recordEvent({ type: failure, client, userId: user?.id ?? null, username });
     return null;
   }
-  await settleSuccess({ reset: [account], refund: [address] });
+  const [guessed, ...others] = guessing;
+  await settleAttempt({ reset: guessed ? [guessed] : [], refund: others }, now);
+  // A hash made at another BCRYPT_COST would time differently from the dummy hash.
+  if (needsRehash(user.passwordHash)) await upgradePasswordHash(user.id, user.passwordHash, password);
   return { id: user.id, username: user.username };
 }
 
@@ -63,6 +88,7 @@ export async function startSession(user: PublicUser, options: NewSession): Promi
   const token = generateSessionToken();
   await createSession(token, user, options);
   await setSessionCookie({ sid: token, uid: user.id }, options.persistent);
+  await rememberDevice(user.username);
   await recordEvent({ type: "sign_in", client: options.client, userId: user.id, username: user.username });
   if (Math.random() < 0.01) await pruneSessions();
 }
@@ -77,6 +103,7 @@ export async function createAccount({ username, password }: Credentials, client:
   const token = generateSessionToken();
   const user = await createUserWithSession(username, password, token, { persistent: false, client });
   await setSessionCookie({ sid: token, uid: user.id }, false);
+  await rememberDevice(user.username);
   return user;
 }
 

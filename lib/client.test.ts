@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { afterEach, vi } from "vitest";
 
-import { clientIpFrom, describeUserAgent, normalizeIp } from "./client";
+import { clientIpFrom, describeUserAgent, parseIp, throttleNetwork } from "./client";
 
 // The header instrumentation.ts fills from the socket; its name is random per process.
 const PEER = "x-keycard-peer-0123456789abcdef";
@@ -8,6 +9,11 @@ const PEER = "x-keycard-peer-0123456789abcdef";
 function ipOf(headers: Record<string, string>, trustedProxies: number, peerHeader: string | undefined = PEER): string {
   return clientIpFrom(new Headers(headers), trustedProxies, peerHeader);
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
 
 describe("clientIpFrom", () => {
   it("without trusted proxies, ignores a client's X-Forwarded-For and uses the connection's peer", () => {
@@ -35,8 +41,10 @@ describe("clientIpFrom", () => {
   it("writes IPv4-mapped IPv6 addresses as plain IPv4, so one client has one key", () => {
     expect(ipOf({ [PEER]: "::ffff:1.2.3.4" }, 0)).toBe("1.2.3.4");
     expect(ipOf({ [PEER]: "10.0.0.2", "x-forwarded-for": "::FFFF:1.2.3.4" }, 1)).toBe("1.2.3.4");
-    expect(normalizeIp("2001:DB8::1")).toBe("2001:db8::1");
-    expect(normalizeIp("::ffff:c0a8:1")).toBe("::ffff:c0a8:1");
+    expect(parseIp("2001:DB8::1")).toBe("2001:db8::1");
+    expect(parseIp("::ffff:c0a8:1")).toBe("192.168.0.1");
+    expect(parseIp("0:0:0:0:0:ffff:c0a8:1")).toBe("192.168.0.1");
+    expect(parseIp("fe80::1%eth0")).toBe("fe80::1");
   });
 
   it("without the peer header, says \"unknown\" rather than trust an X-Forwarded-For the client may have written", () => {
@@ -49,8 +57,45 @@ describe("clientIpFrom", () => {
     expect(ipOf({ "x-forwarded-for": "203.0.113.7" }, 2, undefined)).toBe("unknown");
   });
 
-  it("keeps an absurdly long address to 64 characters", () => {
-    expect(ipOf({ [PEER]: "a".repeat(1000) }, 0)).toHaveLength(64);
+  it("ignores a forwarded entry that is not an IP address, uses the connection's, and says so in the log once a minute", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    vi.useFakeTimers({ now: new Date("2026-12-03T10:00:00Z"), toFake: ["Date"] });
+    for (const junk of ["not-an-ip", "1.2.3.4:5678", "[2001:db8::1]", "a".repeat(1000), "1.2.3.4.5", "256.1.1.1"]) {
+      expect(ipOf({ [PEER]: "10.0.0.2", "x-forwarded-for": junk }, 1)).toBe("10.0.0.2");
+    }
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/ignored X-Forwarded-For entry "not-an-ip": not an IP address/);
+    vi.setSystemTime(new Date("2026-12-03T10:01:00Z"));
+    expect(ipOf({ [PEER]: "10.0.0.2", "x-forwarded-for": "still-not-an-ip" }, 1)).toBe("10.0.0.2");
+    expect(warn).toHaveBeenCalledTimes(2);
+  });
+
+  it("never takes a peer header that is not an address", () => {
+    expect(ipOf({ [PEER]: "a".repeat(1000) }, 0)).toBe("unknown");
+  });
+});
+
+describe("throttleNetwork", () => {
+  it("counts an IPv4 address as itself", () => {
+    expect(throttleNetwork("203.0.113.7", 64)).toBe("203.0.113.7");
+  });
+
+  it("counts every IPv6 address of one /64 as one network, and other /64s apart", () => {
+    const network = throttleNetwork("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 64);
+    expect(network).toBe("2001:db8:1:2::/64");
+    expect(throttleNetwork("2001:db8:1:2::1", 64)).toBe(network);
+    expect(throttleNetwork("2001:db8:1:3::1", 64)).not.toBe(network);
+  });
+
+  it("takes a shorter prefix when configured, down to /48", () => {
+    expect(throttleNetwork("2001:db8:1:2::1", 48)).toBe("2001:db8:1:0::/48");
+    expect(throttleNetwork("2001:db8:1:ffff::1", 48)).toBe("2001:db8:1:0::/48");
+    expect(throttleNetwork("2001:db8:1:12ff::1", 56)).toBe("2001:db8:1:1200::/56");
+    expect(throttleNetwork("::1", 64)).toBe("0:0:0:0::/64");
+  });
+
+  it("leaves \"unknown\" as it is", () => {
+    expect(throttleNetwork("unknown", 64)).toBe("unknown");
   });
 });
 

@@ -1,5 +1,6 @@
 // Who is on the other end of a request: the client's IP address and user agent,
-// for throttling and the audit log. Edge-safe.
+// for throttling and the audit log.
+import { isIP } from "node:net";
 
 /**
  * The address the request came from. Without proxies (TRUST_PROXY=0) it is the
@@ -7,6 +8,8 @@
  * name is random per process, so a client cannot forge it. With N trusted
  * proxies in front, it is the address the outermost of them saw: the Nth entry
  * from the right of X-Forwarded-For (entries further left are client-supplied).
+ * An entry that is not an IP address is ignored: whoever reached the app port
+ * directly would otherwise pick a fresh throttle key per request.
  */
 export function clientIpFrom(headers: Headers, trustedProxies: number, peerHeader: string | undefined): string {
   if (trustedProxies > 0) {
@@ -15,18 +18,75 @@ export function clientIpFrom(headers: Headers, trustedProxies: number, peerHeade
       .map((hop) => hop.trim())
       .filter(Boolean);
     const hop = hops[hops.length - trustedProxies];
-    if (hop) return normalizeIp(hop);
+    if (hop) {
+      const forwarded = parseIp(hop);
+      if (forwarded) return forwarded;
+      noteIgnoredForwardedAddress(hop);
+    }
   }
   const peer = peerHeader ? headers.get(peerHeader) : null;
   // Without the hook (instrumentation.ts did not run) nothing here can be trusted:
   // X-Forwarded-For may come from the client.
-  return peer ? normalizeIp(peer) : "unknown";
+  return (peer && parseIp(peer)) || "unknown";
 }
 
-/** IPv4-mapped IPv6 ("::ffff:127.0.0.1") as plain IPv4, so one client has one key. */
-export function normalizeIp(ip: string): string {
-  const trimmed = ip.trim().toLowerCase().slice(0, 64);
-  return trimmed.startsWith("::ffff:") && trimmed.includes(".") ? trimmed.slice(7) : trimmed;
+/**
+ * A valid IPv4 or IPv6 address in one spelling per client (lower case, no zone,
+ * IPv4-mapped IPv6 as plain IPv4), or null for anything else.
+ */
+export function parseIp(text: string): string | null {
+  const address = text.trim().toLowerCase().replace(/%.*$/, "");
+  const version = isIP(address);
+  if (version === 4) return address;
+  if (version !== 6) return null;
+  const groups = ipv6Groups(address);
+  const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
+  return mapped ? [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join(".") : address;
+}
+
+/**
+ * What throttling counts an address under: an IPv4 address as itself, an IPv6
+ * address by its first `ipv6Prefix` bits (a /64 by default), since one home
+ * connection is routinely given a whole /64 and could otherwise guess from
+ * every address in it.
+ */
+export function throttleNetwork(ip: string, ipv6Prefix: number): string {
+  if (isIP(ip) !== 6) return ip;
+  const groups = ipv6Groups(ip).slice(0, 4);
+  for (const [index, group] of groups.entries()) {
+    const keep = Math.min(16, Math.max(0, ipv6Prefix - index * 16));
+    groups[index] = group & ((0xffff << (16 - keep)) & 0xffff);
+  }
+  return `${groups.map((group) => group.toString(16)).join(":")}::/${ipv6Prefix}`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (`isIP(address) === 6`, no zone). */
+function ipv6Groups(address: string): number[] {
+  const parts = (half: string): number[] =>
+    half === ""
+      ? []
+      : half.split(":").flatMap((part) => {
+          if (!part.includes(".")) return [parseInt(part, 16)];
+          const [a, b, c, d] = part.split(".").map(Number) as [number, number, number, number];
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const [head = "", tail] = address.split("::");
+  if (tail === undefined) return parts(head);
+  const left = parts(head);
+  const right = parts(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+// A proxy set up wrong would otherwise log on every request.
+let lastIgnoredNote = 0;
+
+function noteIgnoredForwardedAddress(hop: string): void {
+  const now = Date.now();
+  if (now - lastIgnoredNote < 60_000) return;
+  lastIgnoredNote = now;
+  console.warn(
+    `keycard: ignored X-Forwarded-For entry ${JSON.stringify(hop.slice(0, 64))}: not an IP address, so the connection's address is used (check TRUST_PROXY and the proxy's config)`,
+  );
 }
 
 /** A short, human description of a user agent: "Chrome on Linux". */

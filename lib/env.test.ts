@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { ConfigError, getBcryptCost, getTrustedProxyCount, isSignupOpen, readSessionConfig } from "./env";
+import { ConfigError, getBcryptCost, getIpv6ThrottlePrefix, getTrustedProxyCount, isSignupOpen, readSessionConfig } from "./env";
 
 const SECRET = "s".repeat(32);
 const NEWER_SECRET = "n".repeat(40);
@@ -182,6 +182,18 @@ describe("readSessionConfig: SESSION_COOKIE_SECURE", () => {
 
   it("refuses anything but true/false", () => {
     expect(() => readSessionConfig({ ...PROD, SESSION_COOKIE_SECURE: "yes" })).toThrow(/SESSION_COOKIE_SECURE/);
+  });
+});
+
+describe("getIpv6ThrottlePrefix", () => {
+  it("is a /64 by default and takes 48 to 64", () => {
+    expect(getIpv6ThrottlePrefix({})).toBe(64);
+    expect(getIpv6ThrottlePrefix({ THROTTLE_IPV6_PREFIX: "48" })).toBe(48);
+    expect(getIpv6ThrottlePrefix({ THROTTLE_IPV6_PREFIX: "56" })).toBe(56);
+  });
+
+  it.each(["47", "65", "128", "/64", "x"])("refuses %j, naming the variable", (value) => {
+    expect(() => getIpv6ThrottlePrefix({ THROTTLE_IPV6_PREFIX: value })).toThrow(/THROTTLE_IPV6_PREFIX must be an integer from 48 to 64/);
   });
 });
 

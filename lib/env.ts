@@ -108,6 +108,15 @@ export function getTrustedProxyCount(env: Record<string, string | undefined> = p
   return readInteger(env, "TRUST_PROXY", 0, 0, 10);
 }
 
+/**
+ * How much of an IPv6 address throttling counts as one client
+ * (THROTTLE_IPV6_PREFIX): a /64 by default, the block one home connection
+ * usually gets; /48 where providers hand out whole /48s.
+ */
+export function getIpv6ThrottlePrefix(env: Record<string, string | undefined> = process.env): number {
+  return readInteger(env, "THROTTLE_IPV6_PREFIX", 64, 48, 64);
+}
+
 /** SIGNUP=closed turns self-service sign-up off; operators still add users with the CLI. */
 export function isSignupOpen(env: Record<string, string | undefined> = process.env): boolean {
   const raw = env.SIGNUP ?? "open";

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, it } from "vitest";
 
-import { clientIpFrom, normalizeIp } from "./client";
+import { clientIpFrom, parseIp, throttleNetwork } from "./client";
 import { isCrossSiteRequest } from "./origin";
 import { isPasswordTooLong } from "./password";
 import { MAX_BODY_BYTES, readBody, type BodyResult } from "./request";
@@ -390,7 +390,7 @@ describe("clientIpFrom", () => {
         // Each proxy appends the address it saw; the client controls everything to their left.
         const appended = hops.slice(0, proxies);
         const headers = new Headers({ "x-forwarded-for": [spoofed, ...appended].join(", "), [PEER]: peer });
-        expect(clientIpFrom(headers, proxies, PEER)).toBe(normalizeIp(appended[0] ?? ""));
+        expect(clientIpFrom(headers, proxies, PEER)).toBe(parseIp(appended[0] ?? ""));
       }),
       settings(),
     );
@@ -401,7 +401,7 @@ describe("clientIpFrom", () => {
       fc.property(junk, fc.option(address), (forwarded, peer) => {
         const headers = new Headers({ "x-forwarded-for": forwarded });
         if (peer !== null) headers.set(PEER, peer);
-        expect(clientIpFrom(headers, 0, PEER)).toBe(peer === null ? "unknown" : normalizeIp(peer));
+        expect(clientIpFrom(headers, 0, PEER)).toBe(peer === null ? "unknown" : parseIp(peer));
         // Without the peer hook, nothing in the request can be trusted either.
         expect(clientIpFrom(headers, 0, undefined)).toBe("unknown");
       }),
@@ -409,13 +409,29 @@ describe("clientIpFrom", () => {
     );
   });
 
-  it("gives one key per client: case, spacing and IPv4-mapped IPv6 do not make a new one", () => {
+  it("gives one key per client: case, spacing, zones and IPv4-mapped IPv6 do not make a new one", () => {
     fc.assert(
       fc.property(fc.ipV4(), fc.ipV6(), (v4, v6) => {
-        expect(normalizeIp(`::ffff:${v4}`)).toBe(v4);
-        expect(normalizeIp(` ::FFFF:${v4}\t`)).toBe(v4);
-        expect(normalizeIp(v6.toUpperCase())).toBe(normalizeIp(v6));
-        expect(normalizeIp(normalizeIp(v6))).toBe(normalizeIp(v6));
+        expect(parseIp(`::ffff:${v4}`)).toBe(v4);
+        expect(parseIp(` ::FFFF:${v4}\t`)).toBe(v4);
+        expect(parseIp(v6.toUpperCase())).toBe(parseIp(v6));
+        expect(parseIp(`${v6}%eth0`)).toBe(parseIp(v6));
+        expect(parseIp(parseIp(v6)!)).toBe(parseIp(v6));
+      }),
+      settings(),
+    );
+  });
+
+  it("counts every address of an IPv6 network as one, whatever its last 128 - prefix bits", () => {
+    fc.assert(
+      fc.property(fc.ipV6(), fc.integer({ min: 48, max: 64 }), fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 4, maxLength: 4 }), (v6, prefix, low) => {
+        const address = parseIp(v6)!;
+        fc.pre(!address.includes("."));
+        const network = throttleNetwork(address, prefix);
+        expect(network.endsWith(`::/${prefix}`)).toBe(true);
+        // Same first four groups, any interface id: same network.
+        const high = network.slice(0, network.indexOf("::")).split(":");
+        expect(throttleNetwork(parseIp([...high, ...low.map((n) => n.toString(16))].join(":"))!, prefix)).toBe(network);
       }),
       settings(),
     );

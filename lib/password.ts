@@ -21,6 +21,15 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   return compareOnWorker(password, hash);
 }
 
+/**
+ * Whether `hash` was made at another cost than BCRYPT_COST now asks for
+ * ("$2b$12$…": the cost is the second field), so should be made again while the
+ * password is at hand.
+ */
+export function needsRehash(hash: string): boolean {
+  return Number(hash.split("$")[2]) !== getBcryptCost();
+}
+
 let dummyHash: Promise<string> | undefined;
 
 /**

@@ -2,7 +2,15 @@ import { beforeEach, describe, expect, it } from "vitest";
 
 import { db } from "./db";
 import { getSessionConfig } from "./env";
-import { createSession, listActiveSessions, pruneSessions, revokeSession, revokeUserSession, revokeUserSessions } from "./session";
+import {
+  createSession,
+  listActiveSessions,
+  MAX_SESSIONS_PER_USER,
+  pruneSessions,
+  revokeSession,
+  revokeUserSession,
+  revokeUserSessions,
+} from "./session";
 import {
   generateSessionToken,
   LAST_SEEN_RESOLUTION_MS,
@@ -105,6 +113,38 @@ describe("createSession", () => {
     expect(long.session).toMatchObject({ userId: alice.id, persistent: true, createdAt: T0, lastSeenAt: T0, revokedAt: null });
     const row = await db.session.findUniqueOrThrow({ where: { id: long.session.id } });
     expect(row).toMatchObject({ ip: CLIENT.ip, userAgent: CLIENT.userAgent });
+  });
+});
+
+describe("createSession past the per-user limit", () => {
+  it("keeps at most 50 sessions per user: the least recently used goes, the audit log says so, others are untouched", async () => {
+    expect(MAX_SESSIONS_PER_USER).toBe(50);
+    const first = await signIn(alice, false, T0);
+    const bobs = await signIn(bob, false, T0);
+    const rest = [];
+    for (let i = 1; i < 50; i++) rest.push(await signIn(alice, false, at(i * SECOND)));
+    // The first session is in use again: now the second is the least recently used.
+    expect((await validateSessionToken(first.token, alice.id, at(2 * MINUTE))).ok).toBe(true);
+    expect(await db.securityEvent.count({ where: { type: "session_evicted" } })).toBe(0);
+
+    await signIn(alice, false, at(3 * MINUTE));
+
+    expect((await validateSessionToken(rest[0]!.token, alice.id, at(3 * MINUTE))).ok).toBe(false);
+    expect((await validateSessionToken(first.token, alice.id, at(3 * MINUTE))).ok).toBe(true);
+    expect((await validateSessionToken(rest[1]!.token, alice.id, at(3 * MINUTE))).ok).toBe(true);
+    expect((await validateSessionToken(bobs.token, bob.id, at(3 * MINUTE))).ok).toBe(true);
+    expect(await listActiveSessions(alice.id, at(3 * MINUTE))).toHaveLength(50);
+    const evicted = await db.securityEvent.findMany({ where: { type: "session_evicted" } });
+    expect(evicted).toEqual([expect.objectContaining({ userId: alice.id, ip: CLIENT.ip, detail: "1 session(s)" })]);
+  });
+
+  it("does not count sessions already revoked or expired", async () => {
+    for (let i = 0; i < 50; i++) {
+      const { session } = await signIn(alice, false, at(i * SECOND));
+      if (i % 2 === 0) await revokeSession(session.id, at(i * SECOND));
+    }
+    await signIn(alice, false, at(MINUTE));
+    expect(await db.securityEvent.count({ where: { type: "session_evicted" } })).toBe(0);
   });
 });
 

@@ -9,7 +9,8 @@ import {
   ipKey,
   pruneThrottles,
   RULES,
-  settleSuccess,
+  settleAttempt,
+  signInsKey,
   signupKey,
   ThrottledError,
   type ThrottleKey,
@@ -163,24 +164,73 @@ describe("consumeAttempt", () => {
   });
 });
 
-describe("settleSuccess", () => {
+describe("signInsKey: every sign-in attempt per network, per 10-minute window", () => {
+  const WINDOW_START = new Date("2030-01-01T00:10:00Z");
+  const inWindow = (ms: number) => new Date(WINDOW_START.getTime() + ms);
+
+  it("lets 600 attempts through in one window, refuses the next until the window ends, then starts again", async () => {
+    const key = signInsKey(ADDRESS);
+    await attempt([key], 600, inWindow(0));
+    expect(await waitFor([key], inWindow(4 * 60 * SECOND))).toBe(6 * 60);
+    expect(await waitFor([key], inWindow(10 * 60 * SECOND - 1))).toBe(1);
+    expect(await waitFor([key], inWindow(10 * 60 * SECOND))).toBe(0);
+  });
+
+  it("is not given back by a success: settling refunds only what it is asked to", async () => {
+    const key = signInsKey(ADDRESS);
+    await attempt([key], 599, inWindow(0));
+    await attempt([key, ALICE], 1, inWindow(0));
+    await settleAttempt({ reset: [ALICE] }, inWindow(0));
+    expect(await waitFor([key], inWindow(0))).toBe(600);
+    // A refusal for load is given back, and lets the next attempt through.
+    await settleAttempt({ refund: [key] }, inWindow(0));
+    expect(await waitFor([key], inWindow(0))).toBe(0);
+  });
+
+  it("counts every IPv6 address of one /64 as one network", async () => {
+    await attempt([signInsKey("2001:db8:5:6::1")], 300, inWindow(0));
+    await attempt([signInsKey("2001:db8:5:6:ffff::2")], 300, inWindow(0));
+    expect(await waitFor([signInsKey("2001:db8:5:6:1234:5678:9abc:def0")], inWindow(0))).toBeGreaterThan(0);
+    expect(await waitFor([signInsKey("2001:db8:5:7::1")], inWindow(0))).toBe(0);
+  });
+});
+
+describe("network keys", () => {
+  it("count IPv6 failures and sign-ups by /64, IPv4 by address", async () => {
+    expect(ipKey("2001:db8:1:2::1").key).toBe(ipKey("2001:db8:1:2:a:b:c:d").key);
+    expect(ipKey("2001:db8:1:2::1").key).not.toBe(ipKey("2001:db8:1:3::1").key);
+    expect(signupKey("2001:db8:1:2::1").key).toBe(signupKey("2001:db8:1:2::ffff").key);
+    expect(ipKey("203.0.113.7").key).not.toBe(ipKey("203.0.113.8").key);
+  });
+
+  it("follow THROTTLE_IPV6_PREFIX", async () => {
+    vi.stubEnv("THROTTLE_IPV6_PREFIX", "48");
+    try {
+      expect(ipKey("2001:db8:1:2::1").key).toBe(ipKey("2001:db8:1:ffff::1").key);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
+describe("settleAttempt", () => {
   it("deletes the reset keys and gives each refund key its attempt back", async () => {
     await attempt([ALICE, HOME], 4, T0);
-    await settleSuccess({ reset: [ALICE], refund: [HOME] });
+    await settleAttempt({ reset: [ALICE], refund: [HOME] });
     expect(await db.throttle.findUnique({ where: { key: ALICE.key } })).toBeNull();
     expect(await failuresOf(HOME.key)).toBe(3);
   });
 
   it("unblocks an account it resets: the fifth attempt may be the right one", async () => {
     await attempt([ALICE], 5, T0);
-    await settleSuccess({ reset: [ALICE], refund: [] });
+    await settleAttempt({ reset: [ALICE], refund: [] });
     expect(await waitFor([ALICE], T0)).toBe(0);
     expect(await failuresOf(ALICE.key)).toBe(1);
   });
 
   it("unblocks an address whose refund takes it back under its free failures", async () => {
     await attempt([HOME], 20, T0);
-    await settleSuccess({ reset: [], refund: [HOME] });
+    await settleAttempt({ reset: [], refund: [HOME] });
     expect(await failuresOf(HOME.key)).toBe(19);
     expect(await waitFor([HOME], T0)).toBe(0);
     // That was the twentieth failure again.
@@ -190,16 +240,16 @@ describe("settleSuccess", () => {
   it("keeps the block of an address still over its free failures after the refund", async () => {
     await attempt([HOME], 20, T0);
     await attempt([HOME], 1, at(30 * SECOND));
-    await settleSuccess({ reset: [], refund: [HOME] });
+    await settleAttempt({ reset: [], refund: [HOME] });
     expect(await failuresOf(HOME.key)).toBe(20);
     expect(await waitFor([HOME], at(30 * SECOND))).toBe(60);
   });
 
   it("never takes a count below zero nor creates a row", async () => {
-    await settleSuccess({ reset: [ALICE], refund: [HOME] });
+    await settleAttempt({ reset: [ALICE], refund: [HOME] });
     expect(await db.throttle.count()).toBe(0);
     await db.throttle.create({ data: { key: HOME.key, failures: 0, updatedAt: T0 } });
-    await settleSuccess({ reset: [], refund: [HOME] });
+    await settleAttempt({ reset: [], refund: [HOME] });
     expect(await failuresOf(HOME.key)).toBe(0);
   });
 });

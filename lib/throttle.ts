@@ -1,12 +1,17 @@
 import "server-only";
+import { throttleNetwork } from "./client";
+import { getIpv6ThrottlePrefix } from "./env";
 import { sqlite, statement, toStoredDate, writeWhenUnlocked } from "./sqlite";
 
 // Brute-force and abuse throttling, persisted in SQLite so that it survives
-// restarts and is shared by every process on the database. Only failures count
-// (OWASP ASVS 5 V6.3.1, NIST SP 800-63B-4 §3.2.2): a client that keeps signing in
-// correctly is never slowed down.
+// restarts and is shared by every process on the database. Guessing is counted
+// in failures (OWASP ASVS 5 V6.3.1, NIST SP 800-63B-4 §3.2.2): a client that
+// keeps signing in correctly is not slowed down by them. Sheer volume is
+// bounded apart, by a generous limit on every sign-in attempt per network.
 
-export type ThrottleRule = {
+/** Failures with exponential backoff: a few free, then waits that double. */
+export type BackoffRule = {
+  kind: "backoff";
   /** Failures allowed before any waiting. */
   freeFailures: number;
   /** The first wait; each further failure doubles it, up to maxDelaySeconds. */
@@ -16,23 +21,41 @@ export type ThrottleRule = {
   forgetAfterSeconds: number;
 };
 
-const DAY = 24 * 60 * 60;
+/** Every attempt counts; at most `limit` in each fixed window of `windowSeconds`. */
+export type WindowRule = { kind: "window"; limit: number; windowSeconds: number };
+
+export type ThrottleRule = BackoffRule | WindowRule;
+
+const MINUTE = 60;
+const DAY = 24 * 60 * MINUTE;
 
 export const RULES = {
   // One account: a handful of typos, then 30 s, 1 min, 2 min, … up to 15 min.
-  account: { freeFailures: 5, baseDelaySeconds: 30, maxDelaySeconds: 15 * 60, forgetAfterSeconds: DAY },
-  // One address across accounts (credential stuffing): more room for shared
+  account: { kind: "backoff", freeFailures: 5, baseDelaySeconds: 30, maxDelaySeconds: 15 * MINUTE, forgetAfterSeconds: DAY },
+  // One browser that has signed in to the account before (lib/device-cookie.ts):
+  // the same allowance as the account, but its own, so a stranger's guesses
+  // never lock it out and a stolen device cookie buys no more than this.
+  device: { kind: "backoff", freeFailures: 5, baseDelaySeconds: 30, maxDelaySeconds: 15 * MINUTE, forgetAfterSeconds: DAY },
+  // One network across accounts (credential stuffing): more room for shared
   // networks (NAT, offices), then the same backoff.
-  ip: { freeFailures: 20, baseDelaySeconds: 30, maxDelaySeconds: 15 * 60, forgetAfterSeconds: DAY },
-  // Sign-ups from one address (every attempt counts): a few, then slower.
-  signup: { freeFailures: 5, baseDelaySeconds: 60, maxDelaySeconds: 60 * 60, forgetAfterSeconds: DAY },
+  ip: { kind: "backoff", freeFailures: 20, baseDelaySeconds: 30, maxDelaySeconds: 15 * MINUTE, forgetAfterSeconds: DAY },
+  // Sign-ups from one network (every attempt counts): a few, then slower.
+  signup: { kind: "backoff", freeFailures: 5, baseDelaySeconds: MINUTE, maxDelaySeconds: 60 * MINUTE, forgetAfterSeconds: DAY },
+  // Every sign-in attempt from one network, right or wrong: one a second on
+  // average, in bursts, bounds the bcrypt work and sessions one network can cause.
+  signIns: { kind: "window", limit: 600, windowSeconds: 10 * MINUTE },
 } as const satisfies Record<string, ThrottleRule>;
 
 export type ThrottleKey = { key: string; rule: ThrottleRule };
 
+/** Addresses count by network: IPv4 by address, IPv6 by prefix (lib/client.ts). */
+const network = (ip: string) => throttleNetwork(ip, getIpv6ThrottlePrefix());
+
 export const accountKey = (username: string): ThrottleKey => ({ key: `account:${username}`, rule: RULES.account });
-export const ipKey = (ip: string): ThrottleKey => ({ key: `ip:${ip}`, rule: RULES.ip });
-export const signupKey = (ip: string): ThrottleKey => ({ key: `signup-ip:${ip}`, rule: RULES.signup });
+export const deviceKey = (deviceId: string): ThrottleKey => ({ key: `device:${deviceId}`, rule: RULES.device });
+export const ipKey = (ip: string): ThrottleKey => ({ key: `ip:${network(ip)}`, rule: RULES.ip });
+export const signupKey = (ip: string): ThrottleKey => ({ key: `signup-ip:${network(ip)}`, rule: RULES.signup });
+export const signInsKey = (ip: string): ThrottleKey => ({ key: `signins:${network(ip)}`, rule: RULES.signIns });
 
 export class ThrottledError extends Error {
   override name = "ThrottledError";
@@ -45,10 +68,31 @@ export class ThrottledError extends Error {
  * The wait after `failures` failures under `rule`, in seconds (0: no wait):
  * the failure that uses up the free ones starts the first wait.
  */
-export function delayAfter(failures: number, rule: ThrottleRule): number {
+export function delayAfter(failures: number, rule: BackoffRule): number {
   if (failures < rule.freeFailures) return 0;
   const exponent = Math.min(failures - rule.freeFailures, 30);
   return Math.min(rule.maxDelaySeconds, rule.baseDelaySeconds * 2 ** exponent);
+}
+
+/** The row a key is counted in: a window rule's key gets a fresh row each window. */
+function rowKey({ key, rule }: ThrottleKey, now: Date): string {
+  if (rule.kind === "backoff") return key;
+  return `${key}@${Math.floor(now.getTime() / (rule.windowSeconds * 1000))}`;
+}
+
+/** Until when `failures` counted at `now` block the key (null: not blocked). */
+function blockedUntilAfter(failures: number, rule: ThrottleRule, now: Date): Date | null {
+  if (rule.kind === "window") {
+    if (failures < rule.limit) return null;
+    const windowMs = rule.windowSeconds * 1000;
+    return new Date((Math.floor(now.getTime() / windowMs) + 1) * windowMs);
+  }
+  const delay = delayAfter(failures, rule);
+  return delay > 0 ? new Date(now.getTime() + delay * 1000) : null;
+}
+
+function forgetAfterSeconds(rule: ThrottleRule): number {
+  return rule.kind === "backoff" ? rule.forgetAfterSeconds : rule.windowSeconds;
 }
 
 type ThrottleRow = { failures: number; blockedUntil: string | null; updatedAt: string };
@@ -58,7 +102,8 @@ type ThrottleRow = { failures: number; blockedUntil: string | null; updatedAt: s
  * while any key is blocked. The attempt is counted as a failure *before* the
  * password is checked, atomically with the check, so a burst of parallel
  * guesses cannot all slip past it before any is counted (the way Lucia's
- * throttler consumes first). A success gives it back: settleSuccess.
+ * throttler consumes first). A success or a refusal for load gives it back:
+ * settleAttempt.
  */
 export async function consumeAttempt(keys: ThrottleKey[], now: Date = new Date()): Promise<void> {
   // While another process holds the write lock, wait without holding up other requests.
@@ -69,15 +114,15 @@ export async function consumeAttempt(keys: ThrottleKey[], now: Date = new Date()
         "ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, blockedUntil = excluded.blockedUntil, updatedAt = excluded.updatedAt",
     );
     const take = sqlite().transaction((): number => {
-      const rows = keys.map(({ key }) => read.get(key));
+      const rows = keys.map((key) => read.get(rowKey(key, now)));
       const blockedUntil = Math.max(0, ...rows.map((row) => (row?.blockedUntil ? Date.parse(row.blockedUntil) : 0)));
       if (blockedUntil > now.getTime()) return Math.ceil((blockedUntil - now.getTime()) / 1000);
-      for (const [index, { key, rule }] of keys.entries()) {
+      for (const [index, key] of keys.entries()) {
         const row = rows[index];
-        const forgetBefore = now.getTime() - rule.forgetAfterSeconds * 1000;
+        const forgetBefore = now.getTime() - forgetAfterSeconds(key.rule) * 1000;
         const failures = row && Date.parse(row.updatedAt) > forgetBefore ? row.failures + 1 : 1;
-        const delay = delayAfter(failures, rule);
-        write.run(key, failures, delay > 0 ? toStoredDate(new Date(now.getTime() + delay * 1000)) : null, toStoredDate(now));
+        const until = blockedUntilAfter(failures, key.rule, now);
+        write.run(rowKey(key, now), failures, until && toStoredDate(until), toStoredDate(now));
       }
       return 0;
     });
@@ -88,10 +133,15 @@ export async function consumeAttempt(keys: ThrottleKey[], now: Date = new Date()
 }
 
 /**
- * The attempt succeeded: the account starts again from zero (`reset`), the other
- * keys get their attempt back, so successes never count against a client.
+ * Settles an attempt consumeAttempt counted: the `reset` keys start again from
+ * zero (a right password for the account), the `refund` keys get their attempt
+ * back (a success, or a refusal for load, is not a guess). `now` must be the
+ * attempt's, for keys counted per window.
  */
-export async function settleSuccess({ reset, refund }: { reset: ThrottleKey[]; refund: ThrottleKey[] }): Promise<void> {
+export async function settleAttempt(
+  { reset = [], refund = [] }: { reset?: ThrottleKey[]; refund?: ThrottleKey[] },
+  now: Date = new Date(),
+): Promise<void> {
   await writeWhenUnlocked(() => {
     const remove = statement('DELETE FROM "Throttle" WHERE key = ?');
     const read = statement<[string], { failures: number }>('SELECT failures FROM "Throttle" WHERE key = ?');
@@ -99,12 +149,13 @@ export async function settleSuccess({ reset, refund }: { reset: ThrottleKey[]; r
     const unblock = statement('UPDATE "Throttle" SET failures = ?, blockedUntil = NULL WHERE key = ?');
     sqlite()
       .transaction(() => {
-        for (const { key } of reset) remove.run(key);
-        for (const { key, rule } of refund) {
-          const row = read.get(key);
+        for (const key of reset) remove.run(rowKey(key, now));
+        for (const key of refund) {
+          const row = read.get(rowKey(key, now));
           if (!row || row.failures === 0) continue;
           const failures = row.failures - 1;
-          (delayAfter(failures, rule) === 0 ? unblock : decrement).run(failures, key);
+          // Still over the allowance: the block stands as it was.
+          (blockedUntilAfter(failures, key.rule, now) === null ? unblock : decrement).run(failures, rowKey(key, now));
         }
       })
       .immediate();

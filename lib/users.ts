@@ -107,6 +107,16 @@ export async function setPasswordAndSignOut(username: string, password: string, 
   });
 }
 
+/**
+ * Replaces the hash of a password just proved right with one at today's
+ * BCRYPT_COST. Only if the hash is still `oldHash`: a password changed in the
+ * meantime stays changed.
+ */
+export async function upgradePasswordHash(userId: number, oldHash: string, password: string): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  await db.user.updateMany({ where: { id: userId, passwordHash: oldHash }, data: { passwordHash } });
+}
+
 /** Deleting the row deletes the user's sessions with it (ON DELETE CASCADE): signed out everywhere at once. */
 export async function removeUser(username: string): Promise<void> {
   const { count } = await db.user.deleteMany({ where: { username } });

@@ -47,12 +47,13 @@ export async function startProductionServer(settings: Record<string, string>): P
     DATABASE_URL: `file:${path.join(directory, "keycard.db")}`,
     SESSION_SECRET: randomBytes(32).toString("base64url"),
     NEXT_TELEMETRY_DISABLED: "1",
+    // Bound to loopback only: the load goes nowhere else.
+    HOSTNAME: "127.0.0.1",
     ...settings,
   };
   let log = "";
   // Its own process group (detached), so stopping it stops npm and Next.js under it.
-  // Bound to loopback only: the load goes nowhere else.
-  const child = spawn("npm", ["start", "--", "-H", "127.0.0.1"], { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+  const child = spawn("npm", ["start"], { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
   child.stdout?.on("data", (chunk: Buffer) => (log += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (log += chunk.toString()));
   // Should this process end without stop() (a crash), the server must not outlive it.

@@ -2,6 +2,7 @@
 import { redirect } from "next/navigation";
 import { recordEvent } from "@/lib/audit";
 import { authenticate, createAccount, signOutThisBrowser, startSession } from "@/lib/auth";
+import { readDeviceCookie } from "@/lib/device-cookie";
 import { isSignupOpen } from "@/lib/env";
 import { getClient } from "@/lib/request-context";
 import { HashingBusyError } from "@/lib/password-workers";
@@ -36,7 +37,7 @@ async function signIn(credentials: Credentials, formData: FormData, typedUsernam
   const client = await getClient();
   let user;
   try {
-    user = await authenticate(credentials, client);
+    user = await authenticate(credentials, client, { deviceCookie: await readDeviceCookie() });
   } catch (error) {
     if (error instanceof ThrottledError || error instanceof HashingBusyError) return { error: error.message, username: typedUsername };
     throw error;

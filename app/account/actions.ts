@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { changePassword } from "@/lib/account";
 import { recordEvent } from "@/lib/audit";
 import { requireSession } from "@/lib/dal";
+import { readDeviceCookie } from "@/lib/device-cookie";
 import { getClient } from "@/lib/request-context";
 import { revokeUserSession, revokeUserSessions } from "@/lib/session";
 import { HashingBusyError } from "@/lib/password-workers";
@@ -34,7 +35,7 @@ async function changeOwnPassword(formData: FormData): Promise<ChangePasswordStat
   const errors = checkPasswordChange(input, current.user.username);
   if (errors) return { errors };
   try {
-    const result = await changePassword(current, input.current, input.password, await getClient());
+    const result = await changePassword(current, input.current, input.password, await getClient(), await readDeviceCookie());
     if (result === "wrong-password") return { errors: { current: "Current password is incorrect." } };
   } catch (error) {
     if (error instanceof ThrottledError || error instanceof HashingBusyError) return { message: error.message };

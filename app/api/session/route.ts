@@ -2,6 +2,7 @@
 // A database that cannot be used answers 503 JSON with Retry-After (lib/unavailable.ts).
 import { authenticate, endSession, startSession } from "@/lib/auth";
 import { getCurrentUser } from "@/lib/dal";
+import { readDeviceCookie } from "@/lib/device-cookie";
 import { isCrossSiteRequest } from "@/lib/origin";
 import { readBody } from "@/lib/request";
 import { getClient } from "@/lib/request-context";
@@ -35,7 +36,7 @@ export async function POST(request: Request): Promise<Response> {
     const client = await getClient();
     let user;
     try {
-      user = await authenticate(parsed.data, client);
+      user = await authenticate(parsed.data, client, { deviceCookie: await readDeviceCookie() });
     } catch (error) {
       if (error instanceof ThrottledError) return json({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
       // Every password worker busy and the queue full: the server, not this client, is over its limit.
