@@ -1,11 +1,20 @@
-// Prisma's better-sqlite3 adapter, reopened when its file changes under it.
-// Prisma connects an adapter once and keeps that connection for the life of the
-// client, so a database file that was moved away, replaced or opened read-only
-// would stay that way until a restart (lib/database-file.ts says why that
-// matters). This wrapper hands Prisma one adapter and swaps the connection
-// underneath for a fresh one after the file watch closed it; the watch runs on
-// a timer, so a query pays nothing for it. It also waits for other processes'
-// locks between attempts rather than inside SQLite (lib/lock-wait.ts).
+// Prisma's better-sqlite3 adapter, made fit for a server: reopened when its file
+// changes under it, waiting for other processes' locks without stopping the
+// process, and with transactions that are really isolated.
+// - Prisma connects an adapter once and keeps that connection for the life of
+//   the client, so a database file that was moved away, replaced or opened
+//   read-only would stay that way until a restart (lib/database-file.ts says why
+//   that matters). This wrapper hands Prisma one adapter and swaps the
+//   connection underneath for a fresh one after the file watch closed it; the
+//   watch runs on a timer, so a query pays nothing for it.
+// - It waits for other processes' locks between attempts rather than inside
+//   SQLite (lib/lock-wait.ts).
+// - Prisma's adapter runs every query of the process on its one connection and
+//   locks only transactions against each other, so another request's query,
+//   arriving while a transaction awaits, ran inside it: rolled back with it, or
+//   committed with it. Here a query waits while a transaction is open, and a
+//   transaction takes the write lock when it begins (BEGIN IMMEDIATE), so two
+//   processes' transactions never deadlock upgrading a read to a write.
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type {
   IsolationLevel,
@@ -21,12 +30,18 @@ import { BUSY_TIMEOUT_MS } from "./sqlite";
 
 type Open = { adapter: SqlDriverAdapter; unwatch: () => void };
 
+const statementOf = (sql: string): SqlQuery => ({ sql, args: [], argTypes: [] });
+
 export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDriverAdapter {
   readonly provider = "sqlite";
   readonly adapterName: string;
   readonly #databasePath: string;
   readonly #factory: PrismaBetterSqlite3;
   #open: Open | null = null;
+  /** Settles when the last transaction asked for ends: transactions run one at a time, in order. */
+  #lastTransaction: Promise<void> = Promise.resolve();
+  /** Settles when the open transaction ends; null while none is open. */
+  #openTransaction: Promise<void> | null = null;
 
   constructor(databasePath: string) {
     this.#databasePath = databasePath;
@@ -75,26 +90,64 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
     void open.adapter.dispose();
   }
 
+  /** Queries outside a transaction wait for the open one to end, so they never run inside it. */
+  async #outsideTransactions(): Promise<void> {
+    while (this.#openTransaction) await this.#openTransaction;
+  }
+
   // Outside a transaction each of these is one statement, which a lock timeout
   // leaves undone: safe to try again.
-  queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+  async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    await this.#outsideTransactions();
     return retryWhileLocked(async () => (await this.#current()).queryRaw(query), BUSY_TIMEOUT_MS);
   }
 
-  executeRaw(query: SqlQuery): Promise<number> {
+  async executeRaw(query: SqlQuery): Promise<number> {
+    await this.#outsideTransactions();
     return retryWhileLocked(async () => (await this.#current()).executeRaw(query), BUSY_TIMEOUT_MS);
   }
 
-  executeScript(script: string): Promise<void> {
+  async executeScript(script: string): Promise<void> {
+    await this.#outsideTransactions();
     return retryWhileLocked(async () => (await this.#current()).executeScript(script), BUSY_TIMEOUT_MS);
   }
 
-  // Keycard runs no Prisma transactions (the adapter's one connection would put
-  // other requests' queries inside them). Should one run: it waits LOCK_POLL_MS
-  // for a lock, not retried; and if the file changes while it is open, closing
-  // its connection fails it rather than let it write to the old file.
+  /**
+   * One transaction at a time, on the connection it began on: if the file
+   * changes while it is open, closing that connection fails it rather than let
+   * it write to the old file. Another process's lock is waited for between
+   * attempts to begin, while this process's queries go on.
+   */
   async startTransaction(isolationLevel?: IsolationLevel): Promise<Transaction> {
-    return (await this.#current()).startTransaction(isolationLevel);
+    if (isolationLevel && isolationLevel !== "SERIALIZABLE") {
+      throw new Error(`Keycard: SQLite transactions are always SERIALIZABLE (asked for ${isolationLevel}).`);
+    }
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const previous = this.#lastTransaction;
+    this.#lastTransaction = previous.then(() => ended);
+    await previous;
+    try {
+      const adapter = await retryWhileLocked(async () => {
+        const current = await this.#current();
+        // Set before BEGIN: a query arriving from here on waits for the end.
+        this.#openTransaction = ended;
+        try {
+          await current.executeRaw(statementOf("BEGIN IMMEDIATE"));
+        } catch (error) {
+          this.#openTransaction = null;
+          throw error;
+        }
+        return current;
+      }, BUSY_TIMEOUT_MS);
+      return new OneConnectionTransaction(adapter, () => {
+        this.#openTransaction = null;
+        end();
+      });
+    } catch (error) {
+      end();
+      throw error;
+    }
   }
 
   /** Prisma's $disconnect(). The next query reopens. */
@@ -103,5 +156,47 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
     if (!open) return;
     open.unwatch();
     this.#close(open);
+  }
+}
+
+/**
+ * A transaction Prisma drives with its own BEGIN … COMMIT / ROLLBACK statements
+ * (usePhantomQuery: false), every statement on the one connection it began on.
+ */
+class OneConnectionTransaction implements Transaction {
+  readonly provider = "sqlite";
+  readonly adapterName: string;
+  readonly options = { usePhantomQuery: false };
+  readonly #adapter: SqlDriverAdapter;
+  readonly #end: () => void;
+
+  constructor(adapter: SqlDriverAdapter, end: () => void) {
+    this.#adapter = adapter;
+    this.adapterName = adapter.adapterName;
+    this.#end = end;
+  }
+
+  queryRaw(query: SqlQuery): Promise<SqlResultSet> {
+    return this.#adapter.queryRaw(query);
+  }
+
+  executeRaw(query: SqlQuery): Promise<number> {
+    return this.#adapter.executeRaw(query);
+  }
+
+  // Prisma has sent COMMIT or ROLLBACK by now; what is left is to let the next one in.
+  async commit(): Promise<void> {
+    this.#end();
+  }
+
+  async rollback(): Promise<void> {
+    try {
+      // After a failed COMMIT Prisma rolls back without a statement of its own.
+      await this.#adapter.executeRaw(statementOf("ROLLBACK"));
+    } catch {
+      // Already rolled back: SQLite says no transaction is active.
+    } finally {
+      this.#end();
+    }
   }
 }
