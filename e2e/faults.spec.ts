@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, renameSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { APIRequestContext, APIResponse } from "@playwright/test";
-import { applyMigrations } from "../lib/migrate";
+import { applyMigrations } from "../lib/db/migrate";
 import {
   addSessionCookie,
   createUser,

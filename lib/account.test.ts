@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 
 import { changePassword } from "./account";
-import { db } from "./db";
+import { db } from "./db/client";
 import { verifyPassword } from "./password";
 import { createSession } from "./session";
 import { generateSessionToken, validateSessionToken, type ValidatedSession } from "./session-lookup";

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 
 import { AUDIT_RETENTION_DAYS, listRecentEvents, pruneEvents, recordEvent } from "./audit";
-import { db } from "./db";
+import { db } from "./db/client";
 import { columnsOf, rawRows, resetToUsers, skipRandomPruning } from "./test-db";
 import type { PublicUser } from "./users";
 

@@ -1,7 +1,6 @@
 import "server-only";
-import { db } from "./db";
+import { deleteEventsBefore, hasEventSince, insertEvent, listRecentEvents as listEventRows, type EventRow } from "./db/audit";
 import type { Client } from "./request-context";
-import { statement, toStoredDate, writeWhenUnlocked } from "./sqlite";
 
 // The security audit log (OWASP ASVS 5 V16). Never a password, token or cookie
 // value: only what happened, to whom, from where.
@@ -26,7 +25,7 @@ export type EventType = keyof typeof EVENT_LABELS;
 export const AUDIT_RETENTION_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-type EventInput = {
+export type EventInput = {
   type: EventType;
   client: Client;
   userId?: number | null;
@@ -34,45 +33,27 @@ type EventInput = {
   detail?: string | null;
 };
 
+/** The row an event is stored as, for writing it inside another transaction. */
+export function eventRow({ type, client, userId = null, username = null, detail = null }: EventInput, now?: Date): EventRow {
+  return { type, userId, username, ip: client.ip, userAgent: client.userAgent, detail, ...(now ? { createdAt: now } : {}) };
+}
+
 export async function recordEvent(event: EventInput): Promise<void> {
-  await writeWhenUnlocked(() => insertEventNow(event, new Date()));
+  await insertEvent(eventRow(event));
   // Pruning on write keeps retention bounded without a scheduler; one write in a
   // hundred is enough and keeps the cost off most requests.
   if (Math.random() < 0.01) await pruneEvents();
 }
 
-/**
- * The same row, synchronously on the process's own connection (lib/sqlite.ts),
- * so a caller can make it part of its own transaction (lib/users.ts
- * createUserWithSession).
- */
-export function insertEventNow({ type, client, userId = null, username = null, detail = null }: EventInput, now: Date): void {
-  statement(
-    'INSERT INTO "SecurityEvent" ("type", "userId", "username", "ip", "userAgent", "detail", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)',
-  ).run(type, userId, username?.slice(0, 64) ?? null, client.ip, client.userAgent, detail, toStoredDate(now));
-}
-
 /** Whether an event of this type was recorded for this username within the last `seconds`. */
 export async function hasRecentEvent(type: EventType, username: string, seconds: number, now: Date = new Date()): Promise<boolean> {
-  const recent = await db.securityEvent.findFirst({
-    where: { type, username, createdAt: { gt: new Date(now.getTime() - seconds * 1000) } },
-    select: { id: true },
-  });
-  return recent !== null;
+  return hasEventSince(type, username, new Date(now.getTime() - seconds * 1000));
 }
 
 export async function pruneEvents(now: Date = new Date()): Promise<number> {
-  const { count } = await db.securityEvent.deleteMany({
-    where: { createdAt: { lt: new Date(now.getTime() - AUDIT_RETENTION_DAYS * DAY_MS) } },
-  });
-  return count;
+  return deleteEventsBefore(new Date(now.getTime() - AUDIT_RETENTION_DAYS * DAY_MS));
 }
 
 export async function listRecentEvents(userId: number, limit = 20) {
-  return db.securityEvent.findMany({
-    where: { userId },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: limit,
-    select: { id: true, type: true, ip: true, userAgent: true, createdAt: true },
-  });
+  return listEventRows(userId, limit);
 }

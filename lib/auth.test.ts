@@ -3,7 +3,7 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { authenticate } from "./auth";
-import { db } from "./db";
+import { db } from "./db/client";
 import { signDeviceCookie } from "./device-cookie";
 import { hashPassword, needsRehash, verifyPassword } from "./password";
 import type { Client } from "./request-context";

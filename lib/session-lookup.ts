@@ -1,14 +1,12 @@
-// The per-request session check: the session row and its user in one prepared
-// statement on the process's synchronous SQLite connection (lib/sqlite.ts),
-// microseconds where a Prisma query costs about a millisecond. Middleware
-// (Node runtime) runs it once per request and hands the answer to the page
-// (lib/session-handoff.ts), so there is one database round trip per request
-// and, for most requests, no write. No "server-only": middleware imports it.
+// The per-request session check: the session row and its user in one query
+// (lib/db/sessions.ts). Middleware (Node runtime) runs it once per request and
+// hands the answer to the page (lib/session-handoff.ts), so there is one
+// database round trip per request and, for most requests, no write.
 import { createHash, randomBytes } from "node:crypto";
 import { unsealData, type UnsealErrorReason } from "iron-session";
+import { findSessionWithUser, touchSession, type SessionRecord } from "./db/sessions";
 import { getSessionConfig, type SessionConfig } from "./env";
 import { getSessionOptions, hasSessionShape, type SessionCookieData } from "./session-config";
-import { statement, toStoredDate } from "./sqlite";
 import { isDatabaseUnavailable, logDatabaseUnavailable } from "./unavailable";
 
 /** "Last seen" is written at most this often per session, not on every request. */
@@ -24,15 +22,7 @@ export function sessionIdFromToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-export type SessionRecord = {
-  id: string;
-  userId: number;
-  createdAt: Date;
-  lastSeenAt: Date;
-  expiresAt: Date;
-  persistent: boolean;
-  revokedAt: Date | null;
-};
+export type { SessionRecord };
 
 export type SessionState = "active" | "revoked" | "expired" | "idle";
 
@@ -53,45 +43,20 @@ type SessionUser = { id: number; username: string };
 export type ValidatedSession = { session: SessionRecord; user: SessionUser };
 export type SessionCheck = { ok: true; value: ValidatedSession } | { ok: false; reason: Exclude<SessionState, "active"> | "unknown" };
 
-type SessionRow = {
-  id: string;
-  userId: number;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  persistent: number;
-  revokedAt: string | null;
-  username: string;
-};
-
-const FIND_SESSION_WITH_USER =
-  'SELECT s.id, s.userId, s.createdAt, s.lastSeenAt, s.expiresAt, s.persistent, s.revokedAt, u.username ' +
-  'FROM "Session" s JOIN "User" u ON u.id = s.userId WHERE s.id = ?';
-
-const TOUCH_SESSION = 'UPDATE "Session" SET lastSeenAt = ? WHERE id = ? AND revokedAt IS NULL';
-
 /**
  * The session and its user, or why it does not count. Refreshes "last seen"
  * when it is older than LAST_SEEN_RESOLUTION_MS. Throws when the database
  * cannot be read (the caller answers 503).
  */
-export function validateSessionToken(token: string, userId: number, now: Date = new Date()): SessionCheck {
-  const row = statement<[string], SessionRow>(FIND_SESSION_WITH_USER).get(sessionIdFromToken(token));
+export async function validateSessionToken(token: string, userId: number, now: Date = new Date()): Promise<SessionCheck> {
+  const row = await findSessionWithUser(sessionIdFromToken(token));
   // A token sealed for another user id is as good as unknown.
   if (!row || row.userId !== userId) return { ok: false, reason: "unknown" };
-  const session: SessionRecord = {
-    id: row.id,
-    userId: row.userId,
-    createdAt: parseStoredDate(row.createdAt),
-    lastSeenAt: parseStoredDate(row.lastSeenAt),
-    expiresAt: parseStoredDate(row.expiresAt),
-    persistent: row.persistent === 1,
-    revokedAt: row.revokedAt === null ? null : parseStoredDate(row.revokedAt),
-  };
+  const { username, ...session } = row;
   const state = sessionState(session, now);
   if (state !== "active") return { ok: false, reason: state };
-  if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) touchSession(session, now);
-  return { ok: true, value: { session, user: { id: row.userId, username: row.username } } };
+  if (now.getTime() - session.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) await noteActivity(session, now);
+  return { ok: true, value: { session, user: { id: row.userId, username } } };
 }
 
 /**
@@ -99,9 +64,9 @@ export function validateSessionToken(token: string, userId: number, now: Date = 
  * another process holding the write lock) still serves signed-in pages; "last
  * seen" then lags until a later request can write it.
  */
-function touchSession(session: SessionRecord, now: Date): void {
+async function noteActivity(session: SessionRecord, now: Date): Promise<void> {
   try {
-    statement(TOUCH_SESSION).run(toStoredDate(now), session.id);
+    await touchSession(session.id, now);
     session.lastSeenAt = now;
   } catch (error) {
     if (!isDatabaseUnavailable(error)) throw error;
@@ -131,7 +96,7 @@ export async function checkSessionSeal(seal: string | undefined, now: Date = new
     return opened.reason && opened.reason !== "expired" ? { ok: false, rejected: opened.reason, claimedUserId: null } : NO_SESSION;
   }
   const { data } = opened;
-  const result = validateSessionToken(data.sid, data.uid, now);
+  const result = await validateSessionToken(data.sid, data.uid, now);
   if (result.ok) return result;
   if (result.reason === "revoked" || result.reason === "unknown") {
     return { ok: false, rejected: result.reason, claimedUserId: data.uid };
@@ -173,12 +138,4 @@ async function openSeal(seal: string, now: Date): Promise<OpenedSeal> {
 function sealExpiry(seal: string): number {
   const expiry = Number(seal.split("*")[5] || Number.NaN);
   return Number.isSafeInteger(expiry) && expiry > 0 ? expiry : Number.POSITIVE_INFINITY;
-}
-
-/**
- * Timestamps as stored: ISO 8601 with an offset (Prisma's adapter), or SQLite's
- * "YYYY-MM-DD HH:MM:SS" in UTC (CURRENT_TIMESTAMP defaults).
- */
-function parseStoredDate(value: string): Date {
-  return new Date(value.includes("T") ? value : `${value.replace(" ", "T")}Z`);
 }

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 
-import { db } from "./db";
+import { db } from "./db/client";
 import { getSessionConfig } from "./env";
 import {
   createSession,

@@ -1,10 +1,17 @@
 import "server-only";
-import { insertEventNow } from "./audit";
-import { db } from "./db";
+import {
+  deleteDeadSessions,
+  insertSessionWithinLimit,
+  listLiveSessions,
+  revokeSession as revokeSessionRow,
+  revokeUserSession as revokeUserSessionRow,
+  revokeUserSessions as revokeUserSessionRows,
+  type SessionRecord,
+  type SessionRow,
+} from "./db/sessions";
 import { getSessionConfig } from "./env";
 import type { Client } from "./request-context";
-import { sessionIdFromToken, sessionState, type SessionRecord } from "./session-lookup";
-import { sqlite, statement, toStoredDate, writeWhenUnlocked } from "./sqlite";
+import { sessionIdFromToken, sessionState } from "./session-lookup";
 import type { PublicUser } from "./users";
 
 // Server-side session records behind the sealed cookie (OWASP ASVS 5 V7): the
@@ -21,93 +28,52 @@ export type NewSession = { persistent: boolean; client: Client };
  */
 export const MAX_SESSIONS_PER_USER = 50;
 
-/**
- * A new session for `user`. Past MAX_SESSIONS_PER_USER, the sessions used least
- * recently are signed out, in the same transaction, and the audit log says so.
- */
-export async function createSession(token: string, user: PublicUser, options: NewSession, now: Date = new Date()): Promise<SessionRecord> {
-  return writeWhenUnlocked(() =>
-    sqlite()
-      .transaction((): SessionRecord => {
-        const session = insertSessionNow(token, user.id, options, now);
-        const evicted = statement(
-          'UPDATE "Session" SET "revokedAt" = ? WHERE "id" IN (SELECT "id" FROM "Session" WHERE "userId" = ? AND "revokedAt" IS NULL ' +
-            'AND julianday("expiresAt") > julianday(?) ORDER BY julianday("lastSeenAt") DESC, julianday("createdAt") DESC LIMIT -1 OFFSET ?)',
-        ).run(toStoredDate(now), user.id, toStoredDate(now), MAX_SESSIONS_PER_USER).changes;
-        if (evicted > 0) {
-          insertEventNow({ type: "session_evicted", client: options.client, userId: user.id, detail: `${evicted} session(s)` }, now);
-        }
-        return session;
-      })
-      .immediate(),
-  );
-}
-
-/**
- * The same, synchronously on the process's own connection (lib/sqlite.ts), so a
- * caller can make it part of its own transaction (lib/users.ts createUserWithSession).
- */
-export function insertSessionNow(token: string, userId: number, { persistent, client }: NewSession, now: Date): SessionRecord {
+/** The row a new session is stored as: only the token's hash, and its ends fixed now. */
+export function sessionRow(token: string, userId: number, { persistent, client }: NewSession, now: Date): SessionRow {
   const { lifetimeSeconds } = getSessionConfig()[persistent ? "persistent" : "browser"];
-  const session: SessionRecord = {
+  return {
     id: sessionIdFromToken(token),
     userId,
     createdAt: now,
     lastSeenAt: now,
     expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
     persistent,
-    revokedAt: null,
+    ip: client.ip,
+    userAgent: client.userAgent,
   };
-  statement(
-    'INSERT INTO "Session" ("id", "userId", "createdAt", "lastSeenAt", "expiresAt", "persistent", "ip", "userAgent") VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(session.id, userId, toStoredDate(now), toStoredDate(now), toStoredDate(session.expiresAt), persistent ? 1 : 0, client.ip, client.userAgent);
-  return session;
+}
+
+/**
+ * A new session for `user`. Past MAX_SESSIONS_PER_USER, the sessions used least
+ * recently are signed out, in the same transaction, and the audit log says so.
+ */
+export async function createSession(token: string, user: PublicUser, options: NewSession, now: Date = new Date()): Promise<SessionRecord> {
+  const row = sessionRow(token, user.id, options, now);
+  await insertSessionWithinLimit(row, MAX_SESSIONS_PER_USER);
+  return { id: row.id, userId: row.userId, createdAt: now, lastSeenAt: now, expiresAt: row.expiresAt, persistent: row.persistent, revokedAt: null };
 }
 
 export async function revokeSession(sessionId: string, now: Date = new Date()): Promise<void> {
-  await db.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: now } });
+  await revokeSessionRow(sessionId, now);
 }
 
 /** Revokes one of the user's own sessions; false when it is not theirs or already gone. */
 export async function revokeUserSession(userId: number, sessionId: string, now: Date = new Date()): Promise<boolean> {
-  const { count } = await db.session.updateMany({
-    where: { id: sessionId, userId, revokedAt: null },
-    data: { revokedAt: now },
-  });
-  return count > 0;
+  return revokeUserSessionRow(userId, sessionId, now);
 }
 
 /** Signs a user out everywhere, or everywhere but `exceptSessionId`. Returns how many ended. */
 export async function revokeUserSessions(userId: number, exceptSessionId?: string, now: Date = new Date()): Promise<number> {
-  return writeWhenUnlocked(() => revokeUserSessionsNow(userId, exceptSessionId, now));
-}
-
-/**
- * The same, synchronously on the process's own connection (lib/sqlite.ts), so a
- * caller can make it part of its own transaction (lib/users.ts setPasswordAndSignOut).
- */
-export function revokeUserSessionsNow(userId: number, exceptSessionId: string | undefined, now: Date): number {
-  return statement('UPDATE "Session" SET "revokedAt" = ? WHERE "userId" = ? AND "revokedAt" IS NULL AND "id" IS NOT ?').run(
-    toStoredDate(now),
-    userId,
-    exceptSessionId ?? null,
-  ).changes;
+  return revokeUserSessionRows(userId, exceptSessionId, now);
 }
 
 /** The user's sessions that still count, newest activity first. */
 export async function listActiveSessions(userId: number, now: Date = new Date()) {
-  const rows = await db.session.findMany({
-    where: { userId, revokedAt: null, expiresAt: { gt: now } },
-    orderBy: { lastSeenAt: "desc" },
-    select: { id: true, createdAt: true, lastSeenAt: true, expiresAt: true, persistent: true, ip: true, userAgent: true, revokedAt: true },
-  });
+  const rows = await listLiveSessions(userId, now);
   return rows.filter((row) => sessionState(row, now) === "active");
 }
 
 /** Deletes rows that can never count again. */
 export async function pruneSessions(now: Date = new Date()): Promise<number> {
-  const { count } = await db.session.deleteMany({
-    where: { OR: [{ expiresAt: { lt: now } }, { revokedAt: { lt: new Date(now.getTime() - 24 * 60 * 60 * 1000) } }] },
-  });
-  return count;
+  return deleteDeadSessions(now);
 }

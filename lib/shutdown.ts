@@ -16,7 +16,7 @@
 // `npm start` must hand the signal on to Next.js: package.json's "exec next start".
 import { subscribe } from "node:diagnostics_channel";
 import type { Server } from "node:http";
-import { closeAllConnections } from "./database-file";
+import { closeAllConnections } from "./db/sqlite-file";
 
 /**
  * Below Docker's default of 10 s between SIGTERM and SIGKILL, so the forced exit

@@ -2,7 +2,7 @@
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, vi } from "vitest";
 
-import { db } from "./db";
+import { db } from "./db/client";
 import { getDatabasePath } from "./database-path";
 import { ThrottledError } from "./throttle";
 import type { PublicUser } from "./users";
@@ -64,6 +64,16 @@ export async function throttledBy(attempt: Promise<unknown>): Promise<ThrottledE
   } catch (error) {
     if (error instanceof ThrottledError) return error;
     throw error;
+  }
+}
+
+/** Runs SQL (a trigger that fails a write, say) on a connection of its own to the test database. */
+export function execSql(sql: string): void {
+  const file = new Database(getDatabasePath());
+  try {
+    file.exec(sql);
+  } finally {
+    file.close();
   }
 }
 

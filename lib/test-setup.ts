@@ -8,8 +8,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
 
-import { closeAllConnections } from "./database-file";
-import { applyMigrations } from "./migrate";
+import { closeAllConnections } from "./db/sqlite-file";
+import { applyMigrations } from "./db/migrate";
 
 const MIGRATIONS = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { db } from "./db";
+import { db } from "./db/client";
 import { clearDatabase, failuresOf, skipRandomPruning, throttledBy } from "./test-db";
 import {
   accountKey,

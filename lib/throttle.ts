@@ -1,10 +1,10 @@
 import "server-only";
 import { throttleNetwork } from "./client";
+import { deleteIdleThrottleRows, updateThrottleRows, type ThrottleRow } from "./db/throttle";
 import { getIpv6ThrottlePrefix } from "./env";
-import { sqlite, statement, toStoredDate, writeWhenUnlocked } from "./sqlite";
 
-// Brute-force and abuse throttling, persisted in SQLite so that it survives
-// restarts and is shared by every process on the database. Guessing is counted
+// Brute-force and abuse throttling, persisted in the database so that it
+// survives restarts and is shared by every process on it. Guessing is counted
 // in failures (OWASP ASVS 5 V6.3.1, NIST SP 800-63B-4 §3.2.2): a client that
 // keeps signing in correctly is not slowed down by them. Sheer volume is
 // bounded apart, by a generous limit on every sign-in attempt per network.
@@ -95,8 +95,6 @@ function forgetAfterSeconds(rule: ThrottleRule): number {
   return rule.kind === "backoff" ? rule.forgetAfterSeconds : rule.windowSeconds;
 }
 
-type ThrottleRow = { failures: number; blockedUntil: string | null; updatedAt: string };
-
 /**
  * Takes one attempt for every key, or throws ThrottledError (counting nothing)
  * while any key is blocked. The attempt is counted as a failure *before* the
@@ -106,28 +104,20 @@ type ThrottleRow = { failures: number; blockedUntil: string | null; updatedAt: s
  * settleAttempt.
  */
 export async function consumeAttempt(keys: ThrottleKey[], now: Date = new Date()): Promise<void> {
-  // While another process holds the write lock, wait without holding up other requests.
-  const retryAfterSeconds = await writeWhenUnlocked(() => {
-    const read = statement<[string], ThrottleRow>('SELECT failures, blockedUntil, updatedAt FROM "Throttle" WHERE key = ?');
-    const write = statement(
-      'INSERT INTO "Throttle" (key, failures, blockedUntil, updatedAt) VALUES (?, ?, ?, ?) ' +
-        "ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, blockedUntil = excluded.blockedUntil, updatedAt = excluded.updatedAt",
-    );
-    const take = sqlite().transaction((): number => {
-      const rows = keys.map((key) => read.get(rowKey(key, now)));
-      const blockedUntil = Math.max(0, ...rows.map((row) => (row?.blockedUntil ? Date.parse(row.blockedUntil) : 0)));
-      if (blockedUntil > now.getTime()) return Math.ceil((blockedUntil - now.getTime()) / 1000);
-      for (const [index, key] of keys.entries()) {
+  const retryAfterSeconds = await updateThrottleRows(
+    keys.map((key) => rowKey(key, now)),
+    (rows) => {
+      const blockedUntil = Math.max(0, ...rows.map((row) => row?.blockedUntil?.getTime() ?? 0));
+      if (blockedUntil > now.getTime()) return { write: [], remove: [], result: Math.ceil((blockedUntil - now.getTime()) / 1000) };
+      const write = keys.map((key, index): ThrottleRow => {
         const row = rows[index];
         const forgetBefore = now.getTime() - forgetAfterSeconds(key.rule) * 1000;
-        const failures = row && Date.parse(row.updatedAt) > forgetBefore ? row.failures + 1 : 1;
-        const until = blockedUntilAfter(failures, key.rule, now);
-        write.run(rowKey(key, now), failures, until && toStoredDate(until), toStoredDate(now));
-      }
-      return 0;
-    });
-    return take.immediate();
-  });
+        const failures = row && row.updatedAt.getTime() > forgetBefore ? row.failures + 1 : 1;
+        return { key: rowKey(key, now), failures, blockedUntil: blockedUntilAfter(failures, key.rule, now), updatedAt: now };
+      });
+      return { write, remove: [], result: 0 };
+    },
+  );
   if (retryAfterSeconds > 0) throw new ThrottledError(retryAfterSeconds);
   if (Math.random() < 0.01) await pruneThrottles(now);
 }
@@ -142,32 +132,23 @@ export async function settleAttempt(
   { reset = [], refund = [] }: { reset?: ThrottleKey[]; refund?: ThrottleKey[] },
   now: Date = new Date(),
 ): Promise<void> {
-  await writeWhenUnlocked(() => {
-    const remove = statement('DELETE FROM "Throttle" WHERE key = ?');
-    const read = statement<[string], { failures: number }>('SELECT failures FROM "Throttle" WHERE key = ?');
-    const decrement = statement('UPDATE "Throttle" SET failures = ? WHERE key = ?');
-    const unblock = statement('UPDATE "Throttle" SET failures = ?, blockedUntil = NULL WHERE key = ?');
-    sqlite()
-      .transaction(() => {
-        for (const key of reset) remove.run(rowKey(key, now));
-        for (const key of refund) {
-          const row = read.get(rowKey(key, now));
-          if (!row || row.failures === 0) continue;
-          const failures = row.failures - 1;
-          // Still over the allowance: the block stands as it was.
-          (blockedUntilAfter(failures, key.rule, now) === null ? unblock : decrement).run(failures, rowKey(key, now));
-        }
-      })
-      .immediate();
-  });
+  await updateThrottleRows(
+    refund.map((key) => rowKey(key, now)),
+    (rows) => {
+      const write = refund.flatMap((key, index): ThrottleRow[] => {
+        const row = rows[index];
+        if (!row || row.failures === 0) return [];
+        const failures = row.failures - 1;
+        // Still over the allowance: the block stands as it was.
+        const stillBlocked = blockedUntilAfter(failures, key.rule, now) !== null;
+        return [{ ...row, failures, blockedUntil: stillBlocked ? row.blockedUntil : null }];
+      });
+      return { write, remove: reset.map((key) => rowKey(key, now)), result: undefined };
+    },
+  );
 }
 
 /** Deletes counters that are forgotten anyway and no longer block. */
 export async function pruneThrottles(now: Date = new Date()): Promise<number> {
-  const { changes } = await writeWhenUnlocked(() =>
-    statement(
-      'DELETE FROM "Throttle" WHERE julianday(updatedAt) < julianday(?) AND (blockedUntil IS NULL OR julianday(blockedUntil) < julianday(?))',
-    ).run(toStoredDate(new Date(now.getTime() - DAY * 1000)), toStoredDate(now)),
-  );
-  return changes;
+  return deleteIdleThrottleRows(new Date(now.getTime() - DAY * 1000), now);
 }

@@ -9,8 +9,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { PrismaClient } from "./generated/prisma/client";
-import { applyMigrations } from "./migrate";
-import { ReopeningSqliteAdapter } from "./reopening-adapter";
+import { applyMigrations } from "./db/migrate";
+import { ReopeningSqliteAdapter } from "./db/sqlite-adapter";
 import { ThrottledError } from "./throttle";
 import {
   isDatabaseUnavailable,

@@ -19,7 +19,8 @@ const UNAVAILABLE_SQLITE_CODE = /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|IOERR|CO
 // How Prisma reports the same through its driver adapter: P1008 for SQLITE_BUSY
 // (the adapter calls it a socket timeout), P2021 for a missing table; the others
 // are the connection failures Prisma names for any database.
-const UNAVAILABLE_PRISMA_CODE = new Set(["P1001", "P1002", "P1003", "P1008", "P1017", "P2021", "P2024"]);
+// P2028: a transaction could not begin in time (another process's lock).
+const UNAVAILABLE_PRISMA_CODE = new Set(["P1001", "P1002", "P1003", "P1008", "P1017", "P2021", "P2024", "P2028"]);
 const UNAVAILABLE_ADAPTER_KIND = new Set([
   "SocketTimeout",
   "TableDoesNotExist",

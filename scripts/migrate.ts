@@ -2,7 +2,7 @@
 // Equivalent to `prisma migrate deploy`, without the native engine (lib/migrate.ts).
 import path from "node:path";
 import { getDatabasePath } from "../lib/database-path";
-import { applyMigrations, MigrationError } from "../lib/migrate";
+import { applyMigrations, MigrationError } from "../lib/db/migrate";
 
 export function migrateDatabase(): void {
   const databasePath = getDatabasePath();

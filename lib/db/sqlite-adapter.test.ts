@@ -3,9 +3,9 @@
 // stopping this one.
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { getDatabasePath } from "./database-path";
-import { db } from "./db";
-import { clearDatabase } from "./test-db";
+import { getDatabasePath } from "../database-path";
+import { db } from "./client";
+import { clearDatabase } from "../test-db";
 
 let holder: Database.Database | null = null;
 

@@ -9,6 +9,9 @@
 /** The longest a single attempt holds the event loop waiting for a lock. */
 export const LOCK_POLL_MS = 50;
 
+/** How long a query waits in all for another connection's write lock before giving up. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 type Coded = { code?: unknown; originalCode?: unknown; cause?: unknown };
 
 /** SQLITE_BUSY, from better-sqlite3 (`code`) or from Prisma's adapter (`cause.originalCode`). */

@@ -7,9 +7,8 @@
 // - opened while read-only: SQLite falls back to a read-only connection, which
 //   stays read-only after the permissions are fixed.
 // Only a new connection sees the path as it is now. So the process's
-// connections (lib/sqlite.ts and Prisma's, lib/reopening-adapter.ts) register
-// here, and are all closed together when the answer changes; the next query
-// opens a fresh one.
+// connection (lib/db/sqlite-adapter.ts) registers here, and is closed when the
+// answer changes; the next query opens a fresh one.
 //
 // All together, and each folding its WAL into the file it holds first: the -wal
 // file belongs to a *path*, not to a file. SQLite skips its checkpoint-on-close

@@ -22,7 +22,7 @@ const ENGINE_MIGRATIONS_TABLE_SQL = `CREATE TABLE "_prisma_migrations" (
     "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
 )`;
 
-const REAL_MIGRATIONS = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
+const REAL_MIGRATIONS = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 
 type Row = {
   id: string;

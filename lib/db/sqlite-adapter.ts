@@ -3,12 +3,12 @@
 // process, and with transactions that are really isolated.
 // - Prisma connects an adapter once and keeps that connection for the life of
 //   the client, so a database file that was moved away, replaced or opened
-//   read-only would stay that way until a restart (lib/database-file.ts says why
+//   read-only would stay that way until a restart (lib/db/sqlite-file.ts says why
 //   that matters). This wrapper hands Prisma one adapter and swaps the
 //   connection underneath for a fresh one after the file watch closed it; the
 //   watch runs on a timer, so a query pays nothing for it.
 // - It waits for other processes' locks between attempts rather than inside
-//   SQLite (lib/lock-wait.ts).
+//   SQLite (lib/db/lock-wait.ts).
 // - Prisma's adapter runs every query of the process on its one connection and
 //   locks only transactions against each other, so another request's query,
 //   arriving while a transaction awaits, ran inside it: rolled back with it, or
@@ -24,9 +24,8 @@ import type {
   SqlResultSet,
   Transaction,
 } from "@prisma/driver-adapter-utils";
-import { closeConnectionsToOtherFile, watchConnection } from "./database-file";
-import { LOCK_POLL_MS, retryWhileLocked } from "./lock-wait";
-import { BUSY_TIMEOUT_MS } from "./sqlite";
+import { BUSY_TIMEOUT_MS, LOCK_POLL_MS, retryWhileLocked } from "./lock-wait";
+import { closeConnectionsToOtherFile, watchConnection } from "./sqlite-file";
 
 type Open = { adapter: SqlDriverAdapter; unwatch: () => void };
 
@@ -80,7 +79,7 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
   #close(open: Open): void {
     if (this.#open === open) this.#open = null;
     try {
-      // Into the file this connection holds, wherever it is now (lib/database-file.ts).
+      // Into the file this connection holds, wherever it is now (lib/db/sqlite-file.ts).
       // The adapter runs it synchronously, and throws synchronously too.
       void open.adapter.executeScript("PRAGMA wal_checkpoint(TRUNCATE)");
     } catch {
@@ -141,7 +140,7 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
         return current;
       }, BUSY_TIMEOUT_MS);
       return new OneConnectionTransaction(adapter, () => {
-        this.#openTransaction = null;
+        if (this.#openTransaction === ended) this.#openTransaction = null;
         end();
       });
     } catch (error) {

@@ -1,0 +1,40 @@
+import "server-only";
+import { db, type Tx } from "./client";
+
+/** One line of the security audit log. Never a password, token or cookie value. */
+export type EventRow = {
+  type: string;
+  userId: number | null;
+  username?: string | null;
+  ip: string;
+  userAgent: string | null;
+  detail?: string | null;
+  /** Now, unless a test's clock says otherwise. */
+  createdAt?: Date;
+};
+
+export async function insertEvent({ type, userId, username = null, ip, userAgent, detail = null, createdAt }: EventRow, tx: Tx = db): Promise<void> {
+  await tx.securityEvent.create({
+    data: { type, userId, username: username?.slice(0, 64) ?? null, ip, userAgent, detail, ...(createdAt ? { createdAt } : {}) },
+  });
+}
+
+/** Whether an event of this type was recorded for this username since `since`. */
+export async function hasEventSince(type: string, username: string, since: Date): Promise<boolean> {
+  const found = await db.securityEvent.findFirst({ where: { type, username, createdAt: { gt: since } }, select: { id: true } });
+  return found !== null;
+}
+
+export async function listRecentEvents(userId: number, limit: number) {
+  return db.securityEvent.findMany({
+    where: { userId },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit,
+    select: { id: true, type: true, ip: true, userAgent: true, createdAt: true },
+  });
+}
+
+export async function deleteEventsBefore(before: Date): Promise<number> {
+  const { count } = await db.securityEvent.deleteMany({ where: { createdAt: { lt: before } } });
+  return count;
+}

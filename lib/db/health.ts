@@ -1,0 +1,26 @@
+import "server-only";
+import { db } from "./client";
+
+class ProbeDone extends Error {}
+
+/**
+ * Throws unless this process could sign someone in right now: the database is
+ * there, migrated and answering, and it takes a write (the write lock, a row
+ * changed to itself, rolled back). A look at file permissions would say nothing
+ * to root, nothing about locks and nothing about connections already open.
+ * Waits at most `lockWaitMs` for another process's lock.
+ */
+export async function checkDatabaseWritable(lockWaitMs: number): Promise<void> {
+  await db.user.findFirst({ select: { id: true } });
+  try {
+    await db.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`UPDATE "_prisma_migrations" SET "id" = "id" WHERE "id" = (SELECT MIN("id") FROM "_prisma_migrations")`;
+        throw new ProbeDone();
+      },
+      { maxWait: lockWaitMs },
+    );
+  } catch (error) {
+    if (!(error instanceof ProbeDone)) throw error;
+  }
+}
