@@ -3,7 +3,7 @@
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { exitOnBadConfig } = await import("./lib/boot-check");
-    exitOnBadConfig();
+    await exitOnBadConfig();
     const { installPeerAddressHeader } = await import("./lib/peer-address");
     installPeerAddressHeader();
     const { installSecurityHeaders } = await import("./lib/response-headers");

@@ -196,6 +196,7 @@ test.describe("change password", () => {
     { rule: "too short", next: () => "short-pw-1", field: newField, message: "Password must be at least 12 characters." },
     { rule: "containing the username", next: (user: TestUser) => `My-${user.username.toUpperCase()}-pass`, field: newField, message: "Password must not contain the username." },
     { rule: "too common", next: () => "qwertyuiop123", field: newField, message: "That password is too common. Choose another." },
+    { rule: "easy to guess", next: () => "zzzzzzzzzzzz1", field: newField, message: 'Repeated characters like "aaa" are easy to guess. Add more words that are less common.' },
     { rule: "unconfirmed", next: () => "A-perfectly-good-passphrase", confirm: "A-perfectly-good-passphrasE", field: confirmField, message: "The passwords do not match." },
   ];
 

@@ -45,6 +45,8 @@ test.describe("npm run users", () => {
     { rule: "containing the username", password: (username) => `My-${username.toUpperCase()}-pass`, message: /must not contain the username/ },
     // On the shipped list of common passwords (lib/data/common-passwords.txt), in any case.
     { rule: "that is too common", password: () => "1QAZ2WSX3EDC", message: /too common/ },
+    // Not on the list, but the strength estimate's: what is wrong, and how to do better.
+    { rule: "that is easy to guess", password: () => "keycard123456", message: /^users: There should not be any personal or page related data\. Add more words that are less common\.$/m },
   ];
   for (const { rule, password, message } of POLICY) {
     test(`add refuses a password ${rule}, and creates nobody`, async ({ request }) => {
@@ -85,6 +87,12 @@ test.describe("npm run users", () => {
 
     expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(401);
     await expectSentToSignIn(await request.get("/dashboard", { maxRedirects: 0, headers: withSession(seal) }), "/dashboard", "Welcome");
+  });
+
+  test("passwd refuses an easy-to-guess password: the old one still works", async ({ request, user }) => {
+    expectFailure(runUsersCli(["passwd", user.username, "--password-stdin"], "qazwsxedc2024\n"), /similar to a commonly used password/);
+    expect((await request.post("/api/session", { data: { username: user.username, password: "qazwsxedc2024" } })).status()).toBe(401);
+    expect((await request.post("/api/session", { data: user })).status()).toBe(200);
   });
 
   test("passwd of an unknown user fails with a message", () => {

@@ -68,8 +68,13 @@ export function newClientIp(): string {
  * sets how long the server's password check takes.
  */
 export function createUser(prefix = "user", { file = databasePath(), bcryptCost = 10 } = {}): TestUser {
-  const username = `${prefix}-${randomBytes(5).toString("hex")}`;
-  const password = `pw-${randomBytes(9).toString("base64url")}`;
+  const user = { username: `${prefix}-${randomBytes(5).toString("hex")}`, password: `pw-${randomBytes(9).toString("base64url")}` };
+  insertUser(user, { file, bcryptCost });
+  return user;
+}
+
+/** `user`, by that name and password, in the server's database (or `file`). */
+export function insertUser({ username, password }: TestUser, { file = databasePath(), bcryptCost = 10 } = {}): void {
   withDatabase(
     (db) =>
       db
@@ -77,7 +82,6 @@ export function createUser(prefix = "user", { file = databasePath(), bcryptCost 
         .run(username, bcrypt.hashSync(password, bcryptCost), new Date().toISOString()),
     file,
   );
-  return { username, password };
 }
 
 export function userIdOf(username: string, file = databasePath()): number {

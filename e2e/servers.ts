@@ -50,7 +50,7 @@ export type ServerOptions = {
   /** When the server counts as up, by the status of GET /api/health. */
   ready?: (status: number) => boolean;
   /** The address to listen on (HOSTNAME); by default Next.js's, every interface. */
-  host?: string;
+  host?: string | undefined;
 };
 
 const NOBODY = 65534;
@@ -84,17 +84,15 @@ function isGroupRunning(pid: number): boolean {
   }
 }
 
-export async function startServer({
-  script = "start",
+/** Starts `script` in a process group of its own, with the database in `folder`. */
+async function launch({
+  script,
   standaloneDir,
-  env = {},
-  directory,
-  keep = false,
-  unprivileged = false,
-  ready = (status) => status === 200,
+  env,
+  folder,
+  unprivileged,
   host,
-}: ServerOptions = {}): Promise<Server> {
-  const folder = directory ?? mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
+}: Required<Pick<ServerOptions, "script" | "env" | "unprivileged">> & { standaloneDir: string | undefined; folder: string; host: string | undefined }) {
   const databasePath = path.join(folder, "keycard.db");
   const port = await freePort();
   const origin = `http://${host ?? "localhost"}:${port}`;
@@ -129,10 +127,24 @@ export async function startServer({
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${command} ${args.join(" ")} did not start.`);
-
   const health = () => fetch(`${origin}/api/health`).then((response) => response.status, () => 0);
+  return { child, pid, exited, origin, databasePath, output: () => output, health };
+}
+
+export async function startServer({
+  script = "start",
+  standaloneDir,
+  env = {},
+  directory,
+  keep = false,
+  unprivileged = false,
+  ready = (status) => status === 200,
+  host,
+}: ServerOptions = {}): Promise<Server> {
+  const folder = directory ?? mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
+  const { child, pid, exited, origin, databasePath, output, health } = await launch({ script, standaloneDir, env, folder, unprivileged, host });
   const started = async () => {
-    if (child.exitCode !== null) throw new Error(`The second server exited (${child.exitCode}): ${output}`);
+    if (child.exitCode !== null) throw new Error(`The second server exited (${child.exitCode}): ${output()}`);
     return ready(await health());
   };
   // The development server compiles each route on its first request.
@@ -158,10 +170,38 @@ export async function startServer({
     origin,
     directory: folder,
     databasePath,
-    output: () => output,
+    output,
     health,
     stop: () => (stopped ??= stop()),
   };
+}
+
+/** A server refused to start: how it exited, what it printed, and every status GET /api/health got meanwhile. */
+export type Refusal = { code: number | null; output: string; answered: number[] };
+
+/**
+ * Runs a server that should refuse to start, on the database in `folder`, until
+ * it exits by itself (or, if it never does, for `timeoutMs`, then kills it),
+ * asking GET /api/health all along: a refusal answers nothing.
+ */
+export async function runRefusedStart({
+  script = "start",
+  standaloneDir,
+  env = {},
+  folder,
+  timeoutMs = 60_000,
+}: Pick<ServerOptions, "script" | "standaloneDir" | "env"> & { folder: string; timeoutMs?: number }): Promise<Refusal> {
+  const { child, pid, exited, output, health } = await launch({ script, standaloneDir, env, folder, unprivileged: false, host: undefined });
+  const answered: number[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
+    const status = await health();
+    if (status !== 0) answered.push(status);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (isGroupRunning(pid)) process.kill(-pid, "SIGKILL");
+  const [code] = await exited;
+  return { code, output: output(), answered };
 }
 
 /** How `script` starts: the command, its arguments and its working directory. */
@@ -172,7 +212,8 @@ function commandFor(script: ServerOptions["script"], standaloneDir: string | und
   return [process.execPath, ["server.js"], standaloneDir];
 }
 
-function migrate(env: NodeJS.ProcessEnv): void {
+/** Applies the migrations from this checkout to DATABASE_URL in `env` (`npm run db:migrate`). */
+export function migrate(env: NodeJS.ProcessEnv): void {
   const result = spawnSync("npm", ["run", "-s", "db:migrate"], { encoding: "utf8", env });
   if (result.status !== 0) throw new Error(`npm run db:migrate failed: ${result.stdout}${result.stderr}`);
 }

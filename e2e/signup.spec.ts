@@ -51,6 +51,8 @@ const PROBLEMS: Array<{
   { name: "a password too short", input: (username) => ({ username, password: "short-pw-1" }), field: passwordField, message: "Password must be at least 12 characters." },
   { name: "a password containing the username", input: (username) => ({ username, password: `My-${username.toUpperCase()}-pass` }), field: passwordField, message: "Password must not contain the username." },
   { name: "a common password", input: (username) => ({ username, password: "1qaz2wsx3edc" }), field: passwordField, message: "That password is too common. Choose another." },
+  // Not on the list: the strength estimate refuses it, in its own words.
+  { name: "a guessable password", input: (username) => ({ username, password: "P@ssw0rd2024!" }), field: passwordField, message: "This is similar to a commonly used password. Add more words that are less common." },
   { name: "a confirmation that does not match", input: (username) => ({ username, password: "Tidy-Otter-passphrase", confirm: "Tidy-Otter-passphrasE" }), field: confirmField, message: "The passwords do not match." },
 ];
 

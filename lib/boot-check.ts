@@ -1,12 +1,14 @@
+import { demoAccountProblem } from "./demo-account";
 import { ConfigError, getSessionConfig } from "./env";
 import { passwordWorkerProblem } from "./password-workers";
 
 /**
  * A server with a bad configuration must not come up at all, rather than answer
- * every request with an error. Node runtime only (see instrumentation.ts).
+ * every request with an error, or let anyone in with the README's demo password.
+ * Node runtime only (see instrumentation.ts).
  */
-export function exitOnBadConfig(): void {
-  const problem = configProblem() ?? passwordWorkerProblem();
+export async function exitOnBadConfig(): Promise<void> {
+  const problem = configProblem() ?? passwordWorkerProblem() ?? (await demoAccountProblem());
   if (problem === null) return;
   console.error(problem);
   process.exit(1);

@@ -1,10 +1,11 @@
 // The rules for a new password, after NIST SP 800-63B-4 §3.1.1.2 and OWASP ASVS 5
 // V6.2: long enough, within bcrypt's limit, no composition rules, not one of the
-// most common passwords, not built on the username. One policy for sign-up,
-// password change and the CLI.
+// most common passwords, not built on the username, and not easy to guess
+// (password-strength.ts). One policy for sign-up, password change and the CLI.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { isPasswordTooLong, MAX_PASSWORD_BYTES } from "./password";
+import { checkPasswordStrength } from "./password-strength";
 
 const DEFAULT_MIN_PASSWORD_LENGTH = 12;
 
@@ -18,8 +19,11 @@ export function getMinPasswordLength(env: Record<string, string | undefined> = p
   return value;
 }
 
-/** A one-sentence reason the password is refused, or null when it is acceptable. */
-export function checkPasswordPolicy(password: string, username: string): string | null {
+/**
+ * A short reason the password is refused, or null when it is acceptable. The
+ * cheap rules go first: the strength estimate is the costly one.
+ */
+export async function checkPasswordPolicy(password: string, username: string): Promise<string | null> {
   const minLength = getMinPasswordLength();
   // Count characters as a person does (code points), not UTF-16 units.
   if ([...password].length < minLength) return `Password must be at least ${minLength} characters.`;
@@ -28,7 +32,7 @@ export function checkPasswordPolicy(password: string, username: string): string 
     return "Password must not contain the username.";
   }
   if (isCommonPassword(password)) return "That password is too common. Choose another.";
-  return null;
+  return checkPasswordStrength(password, username);
 }
 
 let commonPasswords: Set<string> | undefined;

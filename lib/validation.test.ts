@@ -98,92 +98,99 @@ describe("credentialsSchema", () => {
 });
 
 describe("checkSignup", () => {
-  it("accepts a new account, returning the normalised username", () => {
-    expect(checkSignup({ username: "  Alice ", password: GOOD, confirm: GOOD })).toEqual({ ok: true, username: "alice" });
-    expect(checkSignup({ username: "ａｌｉｃｅ", password: GOOD, confirm: GOOD })).toEqual({ ok: true, username: "alice" });
+  it("accepts a new account, returning the normalised username", async () => {
+    expect(await checkSignup({ username: "  Alice ", password: GOOD, confirm: GOOD })).toEqual({ ok: true, username: "alice" });
+    expect(await checkSignup({ username: "ａｌｉｃｅ", password: GOOD, confirm: GOOD })).toEqual({ ok: true, username: "alice" });
   });
 
-  it("applies the username rules after normalising", () => {
-    expect(checkSignup({ username: " AB ", password: GOOD, confirm: GOOD })).toEqual({
+  it("applies the username rules after normalising", async () => {
+    expect(await checkSignup({ username: " AB ", password: GOOD, confirm: GOOD })).toEqual({
       ok: false,
       errors: { username: "Username must be 3 to 32 characters." },
     });
-    const result = checkSignup({ username: "al ice", password: GOOD, confirm: GOOD });
+    const result = await checkSignup({ username: "al ice", password: GOOD, confirm: GOOD });
     expect(result.ok === false && result.errors.username).toMatch(/^Username may contain only/);
     // Cut before normalising, so a huge field costs nothing, and still refused.
-    expect(checkSignup({ username: "a".repeat(100_000), password: GOOD, confirm: GOOD })).toEqual({
+    expect(await checkSignup({ username: "a".repeat(100_000), password: GOOD, confirm: GOOD })).toEqual({
       ok: false,
       errors: { username: "Username must be 3 to 32 characters." },
     });
   });
 
-  it("applies the password policy, including the blocklist and the (normalised) username", () => {
-    expect(checkSignup({ username: "alice", password: "short", confirm: "short" })).toEqual({
+  it("applies the password policy, including the blocklist, the (normalised) username and the strength estimate", async () => {
+    expect(await checkSignup({ username: "alice", password: "short", confirm: "short" })).toEqual({
       ok: false,
       errors: { password: "Password must be at least 12 characters." },
     });
-    expect(checkSignup({ username: "alice", password: "1QAZ2WSX3EDC", confirm: "1QAZ2WSX3EDC" })).toEqual({
+    expect(await checkSignup({ username: "alice", password: "1QAZ2WSX3EDC", confirm: "1QAZ2WSX3EDC" })).toEqual({
       ok: false,
       errors: { password: "That password is too common. Choose another." },
     });
-    expect(checkSignup({ username: "ALICE", password: "alice forever 99", confirm: "alice forever 99" })).toEqual({
+    expect(await checkSignup({ username: "ALICE", password: "alice forever 99", confirm: "alice forever 99" })).toEqual({
       ok: false,
       errors: { password: "Password must not contain the username." },
     });
+    expect(await checkSignup({ username: "alice", password: "butterfly2024", confirm: "butterfly2024" })).toEqual({
+      ok: false,
+      errors: { password: "This is similar to a commonly used password. Add more words that are less common." },
+    });
   });
 
-  it("refuses a confirmation that does not match", () => {
-    expect(checkSignup({ username: "alice", password: GOOD, confirm: `${GOOD} ` })).toEqual({
+  it("refuses a confirmation that does not match", async () => {
+    expect(await checkSignup({ username: "alice", password: GOOD, confirm: `${GOOD} ` })).toEqual({
       ok: false,
       errors: { confirm: "The passwords do not match." },
     });
   });
 
-  it("reports every field's problem at once", () => {
-    const result = checkSignup({ username: "x", password: "short", confirm: "" });
+  it("reports every field's problem at once", async () => {
+    const result = await checkSignup({ username: "x", password: "short", confirm: "" });
     expect(result).toEqual({
       ok: false,
       errors: { username: "Username must be 3 to 32 characters.", password: "Password must be at least 12 characters." },
     });
   });
 
-  it("never echoes the typed password in a message", () => {
-    const result = checkSignup({ username: "alice", password: "qwertyqwerty", confirm: "nope" });
+  it("never echoes the typed password in a message", async () => {
+    const result = await checkSignup({ username: "alice", password: "qwertyqwerty", confirm: "nope" });
     expect(JSON.stringify(result)).not.toContain("qwertyqwerty");
   });
 });
 
 describe("checkPasswordChange", () => {
-  it("accepts a new password that passes the policy and matches its confirmation", () => {
-    expect(checkPasswordChange({ current: OTHER_GOOD, password: GOOD, confirm: GOOD }, "alice")).toBeNull();
+  it("accepts a new password that passes the policy and matches its confirmation", async () => {
+    expect(await checkPasswordChange({ current: OTHER_GOOD, password: GOOD, confirm: GOOD }, "alice")).toBeNull();
   });
 
-  it("requires the current password", () => {
-    expect(checkPasswordChange({ current: "", password: GOOD, confirm: GOOD }, "alice")).toEqual({
+  it("requires the current password", async () => {
+    expect(await checkPasswordChange({ current: "", password: GOOD, confirm: GOOD }, "alice")).toEqual({
       current: "Enter your current password.",
     });
   });
 
-  it("refuses the current password as the new one", () => {
-    expect(checkPasswordChange({ current: GOOD, password: GOOD, confirm: GOOD }, "alice")).toEqual({
+  it("refuses the current password as the new one", async () => {
+    expect(await checkPasswordChange({ current: GOOD, password: GOOD, confirm: GOOD }, "alice")).toEqual({
       password: "The new password must differ from the current one.",
     });
   });
 
-  it("refuses a confirmation that does not match", () => {
-    expect(checkPasswordChange({ current: OTHER_GOOD, password: GOOD, confirm: OTHER_GOOD }, "alice")).toEqual({
+  it("refuses a confirmation that does not match", async () => {
+    expect(await checkPasswordChange({ current: OTHER_GOOD, password: GOOD, confirm: OTHER_GOOD }, "alice")).toEqual({
       confirm: "The passwords do not match.",
     });
   });
 
-  it("applies the password policy with the account's username", () => {
-    expect(checkPasswordChange({ current: OTHER_GOOD, password: "passwordpassword", confirm: "passwordpassword" }, "alice")).toEqual({
+  it("applies the password policy, strength estimate included, with the account's username", async () => {
+    expect(await checkPasswordChange({ current: OTHER_GOOD, password: "passwordpassword", confirm: "passwordpassword" }, "alice")).toEqual({
       password: "That password is too common. Choose another.",
     });
-    expect(checkPasswordChange({ current: OTHER_GOOD, password: "alice forever 99", confirm: "alice forever 99" }, "alice")).toEqual({
+    expect(await checkPasswordChange({ current: OTHER_GOOD, password: "alice forever 99", confirm: "alice forever 99" }, "alice")).toEqual({
       password: "Password must not contain the username.",
     });
-    expect(checkPasswordChange({ current: "", password: "short", confirm: "short" }, "alice")).toEqual({
+    expect(await checkPasswordChange({ current: OTHER_GOOD, password: "M@rig0ld2024!", confirm: "M@rig0ld2024!" }, "marigold")).toEqual({
+      password: "There should not be any personal or page related data. Add more words that are less common.",
+    });
+    expect(await checkPasswordChange({ current: "", password: "short", confirm: "short" }, "alice")).toEqual({
       current: "Enter your current password.",
       password: "Password must be at least 12 characters.",
     });

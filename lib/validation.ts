@@ -64,29 +64,29 @@ export function formString(formData: FormData, name: string): string {
 export type FieldErrors<Field extends string> = Partial<Record<Field, string>>;
 
 /** A new account: the username rules, the password policy, and a matching confirmation. */
-export function checkSignup(input: {
+export async function checkSignup(input: {
   username: string;
   password: string;
   confirm: string;
-}): { ok: true; username: string } | { ok: false; errors: FieldErrors<"username" | "password" | "confirm"> } {
+}): Promise<{ ok: true; username: string } | { ok: false; errors: FieldErrors<"username" | "password" | "confirm"> }> {
   const username = normalizeUsername(input.username.slice(0, 256));
   const errors: FieldErrors<"username" | "password" | "confirm"> = {};
   const usernameProblem = checkUsername(username);
   if (usernameProblem) errors.username = usernameProblem;
-  const passwordProblem = checkPasswordPolicy(input.password, usernameProblem ? "" : username);
+  const passwordProblem = await checkPasswordPolicy(input.password, usernameProblem ? "" : username);
   if (passwordProblem) errors.password = passwordProblem;
   else if (input.password !== input.confirm) errors.confirm = "The passwords do not match.";
   return Object.keys(errors).length === 0 ? { ok: true, username } : { ok: false, errors };
 }
 
 /** A password change: the current password given, the policy, and a matching confirmation. */
-export function checkPasswordChange(
+export async function checkPasswordChange(
   input: { current: string; password: string; confirm: string },
   username: string,
-): FieldErrors<"current" | "password" | "confirm"> | null {
+): Promise<FieldErrors<"current" | "password" | "confirm"> | null> {
   const errors: FieldErrors<"current" | "password" | "confirm"> = {};
   if (input.current === "") errors.current = "Enter your current password.";
-  const passwordProblem = checkPasswordPolicy(input.password, username);
+  const passwordProblem = await checkPasswordPolicy(input.password, username);
   if (passwordProblem) errors.password = passwordProblem;
   else if (input.password !== input.confirm) errors.confirm = "The passwords do not match.";
   else if (input.password === input.current) errors.password = "The new password must differ from the current one.";

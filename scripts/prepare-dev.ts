@@ -1,11 +1,14 @@
 // Runs before `npm run dev`: zero-configuration development. Creates a session
-// secret in .env.local once, applies migrations, and adds the demo user.
+// secret in .env.local once, applies migrations, and adds the demo user, all in
+// the development database: package.json sets NODE_ENV as `next dev` does, so
+// both pick the same file (lib/database-path.ts).
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { getDatabasePath } from "../lib/database-path";
+import { DEMO_ACCOUNT } from "../lib/demo-account";
 import { exitOnError, migrateDatabase } from "./migrate";
 
 const ENV_FILE = ".env.local";
-const DEMO_USER = { username: "user1", password: "password123" };
 
 function ensureDevSecret(): void {
   const current = existsSync(ENV_FILE) ? readFileSync(ENV_FILE, "utf8") : "";
@@ -19,9 +22,9 @@ function ensureDevSecret(): void {
 async function ensureDemoUser(): Promise<void> {
   // Imported late: lib/users opens the database, which must be migrated first.
   const { findUserWithHash, createUser } = await import("../lib/users");
-  if (await findUserWithHash(DEMO_USER.username)) return;
-  await createUser(DEMO_USER.username, DEMO_USER.password);
-  console.log(`keycard: created the demo user ${DEMO_USER.username} / ${DEMO_USER.password} (development only)`);
+  if (await findUserWithHash(DEMO_ACCOUNT.username)) return;
+  await createUser(DEMO_ACCOUNT.username, DEMO_ACCOUNT.password);
+  console.log(`keycard: created the demo user ${DEMO_ACCOUNT.username} / ${DEMO_ACCOUNT.password} in ${getDatabasePath()} (development only)`);
 }
 
 exitOnError(async () => {

@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<void> {
   const usernameProblem = command === "add" ? checkUsername(username) : null;
   if (usernameProblem) throw new Error(usernameProblem);
   const password = await readNewPassword(flags.has("--password-stdin"));
-  const policyProblem = checkPasswordPolicy(password, username);
+  const policyProblem = await checkPasswordPolicy(password, username);
   if (policyProblem) throw new Error(policyProblem);
   if (command === "add") {
     await createUser(username, password);

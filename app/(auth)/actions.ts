@@ -83,7 +83,7 @@ async function signUp(formData: FormData, typedUsername: string): Promise<Signup
     return { message: error.message, username: typedUsername };
   }
 
-  const checked = checkSignup({
+  const checked = await checkSignup({
     username: typedUsername,
     password: formString(formData, "password"),
     confirm: formString(formData, "confirm"),

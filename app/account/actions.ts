@@ -32,7 +32,7 @@ async function changeOwnPassword(formData: FormData): Promise<ChangePasswordStat
     password: formString(formData, "password"),
     confirm: formString(formData, "confirm"),
   };
-  const errors = checkPasswordChange(input, current.user.username);
+  const errors = await checkPasswordChange(input, current.user.username);
   if (errors) return { errors };
   try {
     const result = await changePassword(current, input.current, input.password, await getClient(), await readDeviceCookie());
