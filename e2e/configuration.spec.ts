@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, sessionSetCookie, test } from "./fixtures";
-import { startBareServer, startServer, type Server } from "./servers";
+import { runRefusedStart, startBareServer, startServer, type Server } from "./servers";
 
 test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
   test.describe.configure({ mode: "serial" });
@@ -118,4 +118,25 @@ test.describe("HOSTNAME", () => {
       await server.stop();
     }
   });
+});
+
+test.describe("a bad setting", () => {
+  // BCRYPT_WORKERS and SIGNUP used to be noticed late (the first sign-in) or never (a default taken instead).
+  for (const [name, value, message] of [
+    ["BCRYPT_WORKERS", "many", 'Keycard: BCRYPT_WORKERS must be an integer from 1 to 16 (got "many"), e.g. BCRYPT_WORKERS='],
+    ["SIGNUP", "maybe", 'Keycard: SIGNUP must be "open" or "closed" (got "maybe"), e.g. SIGNUP=closed.'],
+  ] as const) {
+    test(`${name}=${value} stops npm start, naming the variable and a valid example, and nothing is served`, async ({}, testInfo) => {
+      testInfo.setTimeout(60_000);
+      const folder = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
+      try {
+        const refusal = await runRefusedStart({ env: { [name]: value }, folder });
+        expect(refusal.code, refusal.output).toBe(1);
+        expect(refusal.answered).toEqual([]);
+        expect(refusal.output).toContain(message);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -1,5 +1,5 @@
+import { checkConfig, ConfigError } from "./config";
 import { demoAccountProblem } from "./demo-account";
-import { ConfigError, getSessionConfig } from "./env";
 import { passwordWorkerProblem } from "./password-workers";
 
 /**
@@ -16,7 +16,7 @@ export async function exitOnBadConfig(): Promise<void> {
 
 function configProblem(): string | null {
   try {
-    getSessionConfig();
+    checkConfig();
     return null;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -1,6 +1,6 @@
 // The demo account `npm run dev` creates (scripts/prepare-dev.ts). Its password
 // is in the README, so no production server may start while it still works.
-import { getDatabasePath } from "./database-path";
+import { getDatabasePath } from "./config";
 import { findUserWithHash } from "./db/users";
 import { verifyPassword } from "./password";
 import { isDatabaseUnavailable } from "./unavailable";

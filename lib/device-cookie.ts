@@ -1,7 +1,7 @@
 import "server-only";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { cookies } from "next/headers";
-import { getSessionConfig } from "./env";
+import { getSessionConfig } from "./config";
 
 // OWASP's "device cookies" against lockout abuse: a browser that has signed in
 // as a user carries a cookie, signed with the session secret, naming that user

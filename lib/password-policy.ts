@@ -4,20 +4,9 @@
 // (password-strength.ts). One policy for sign-up, password change and the CLI.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { getMinPasswordLength } from "./config";
 import { isPasswordTooLong, MAX_PASSWORD_BYTES } from "./password";
 import { checkPasswordStrength } from "./password-strength";
-
-const DEFAULT_MIN_PASSWORD_LENGTH = 12;
-
-export function getMinPasswordLength(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.PASSWORD_MIN_LENGTH;
-  if (raw === undefined || raw === "") return DEFAULT_MIN_PASSWORD_LENGTH;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 8 || value > 64) {
-    throw new Error(`Keycard: PASSWORD_MIN_LENGTH must be an integer from 8 to 64 (got "${raw}").`);
-  }
-  return value;
-}
 
 /**
  * A short reason the password is refused, or null when it is acceptable. The

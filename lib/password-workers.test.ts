@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { getBcryptWorkers } from "./config";
 
 import {
   closePasswordWorkers,
@@ -11,7 +12,6 @@ import {
   hashOnWorker,
   MAX_QUEUED_PER_WORKER,
   passwordWorkerProblem,
-  workerCount,
 } from "./password-workers";
 
 const pool = () =>
@@ -37,13 +37,13 @@ describe("password workers", () => {
 
   it("start lazily, and never more workers than configured", async () => {
     expect(pool()).toBeUndefined();
-    const hashes = await Promise.all(Array.from({ length: 3 * workerCount() }, (_, i) => hashOnWorker(`password ${i}`, 4)));
+    const hashes = await Promise.all(Array.from({ length: 3 * getBcryptWorkers() }, (_, i) => hashOnWorker(`password ${i}`, 4)));
     expect(new Set(hashes).size).toBe(hashes.length);
-    expect(pool()!.slots.length).toBeLessThanOrEqual(workerCount());
+    expect(pool()!.slots.length).toBeLessThanOrEqual(getBcryptWorkers());
   });
 
   it("turn jobs away beyond the bounded queue instead of queueing for ever", async () => {
-    const jobs = Array.from({ length: workerCount() * (MAX_QUEUED_PER_WORKER + 1) + 1 }, () =>
+    const jobs = Array.from({ length: getBcryptWorkers() * (MAX_QUEUED_PER_WORKER + 1) + 1 }, () =>
       hashOnWorker("queued password", 4).then(
         () => "done",
         (error: unknown) => (error instanceof HashingBusyError ? "busy" : "failed"),
@@ -52,7 +52,7 @@ describe("password workers", () => {
     const outcomes = await Promise.all(jobs);
     expect(outcomes).toContain("busy");
     expect(outcomes).not.toContain("failed");
-    expect(outcomes.filter((outcome) => outcome === "done").length).toBeGreaterThanOrEqual(workerCount() * MAX_QUEUED_PER_WORKER);
+    expect(outcomes.filter((outcome) => outcome === "done").length).toBeGreaterThanOrEqual(getBcryptWorkers() * MAX_QUEUED_PER_WORKER);
   });
 
   it("a worker that dies fails only its own job, and the pool carries on", async () => {
@@ -69,11 +69,12 @@ describe("password workers", () => {
   });
 
   it("size: one per core by default, BCRYPT_WORKERS overrides, between 1 and 16", () => {
-    expect(workerCount({})).toBeGreaterThanOrEqual(1);
-    expect(workerCount({ BCRYPT_WORKERS: "3" })).toBe(3);
-    expect(workerCount({ BCRYPT_WORKERS: "0" })).toBe(workerCount({}));
-    expect(workerCount({ BCRYPT_WORKERS: "nonsense" })).toBe(workerCount({}));
-    expect(workerCount({ BCRYPT_WORKERS: "500" })).toBe(16);
+    expect(getBcryptWorkers({})).toBeGreaterThanOrEqual(1);
+    expect(getBcryptWorkers({ BCRYPT_WORKERS: "3" })).toBe(3);
+    // A bad value stops the start (lib/config.ts checkConfig) rather than being quietly replaced.
+    for (const value of ["0", "nonsense", "500"]) {
+      expect(() => getBcryptWorkers({ BCRYPT_WORKERS: value })).toThrow(/BCRYPT_WORKERS must be an integer from 1 to 16 .*e\.g\. BCRYPT_WORKERS=/);
+    }
   });
 });
 

@@ -11,9 +11,9 @@
 // changes into it; bcryptjs is in serverExternalPackages, so it is copied
 // there). Nothing needs bundling, so all three run the same code.
 import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { getBcryptWorkers } from "./config";
 
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
@@ -130,15 +130,8 @@ class PasswordWorkers {
 const globalForWorkers = globalThis as unknown as { keycardPasswordWorkers?: PasswordWorkers };
 
 function pool(): PasswordWorkers {
-  globalForWorkers.keycardPasswordWorkers ??= new PasswordWorkers(workerCount());
+  globalForWorkers.keycardPasswordWorkers ??= new PasswordWorkers(getBcryptWorkers());
   return globalForWorkers.keycardPasswordWorkers;
-}
-
-/** One worker per core (BCRYPT_WORKERS overrides), at most 16. */
-export function workerCount(env: Record<string, string | undefined> = process.env): number {
-  const configured = Number(env.BCRYPT_WORKERS);
-  const count = Number.isSafeInteger(configured) && configured > 0 ? configured : availableParallelism();
-  return Math.min(Math.max(count, 1), 16);
 }
 
 export async function hashOnWorker(password: string, cost: number): Promise<string> {

@@ -2,7 +2,7 @@
 // ignores the rest, so longer passwords are refused, never truncated.
 // The rules for choosing a password are in password-policy.ts. The hashing
 // itself runs on worker threads (password-workers.ts).
-import { getBcryptCost } from "./env";
+import { getBcryptCost } from "./config";
 import { compareOnWorker, hashOnWorker } from "./password-workers";
 
 export const MAX_PASSWORD_BYTES = 72;

@@ -1,7 +1,7 @@
 import "server-only";
 import { headers } from "next/headers";
 import { clientIpFrom } from "./client";
-import { getTrustedProxyCount } from "./env";
+import { getTrustedProxyCount } from "./config";
 import { getPeerHeader } from "./peer-address";
 
 export type Client = { ip: string; userAgent: string | null };

@@ -1,7 +1,7 @@
 import { sealData, unsealData, type UnsealErrorReason } from "iron-session";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { readSessionConfig } from "./env";
+import { readSessionConfig } from "./config";
 import { hasSessionShape, type SessionCookieData } from "./session-config";
 
 const SECRET = "k".repeat(40);

@@ -1,7 +1,7 @@
 // What is sealed into the session cookie and how. Shared by lib/session-cookie.ts
 // and middleware.ts, so it stays edge-safe: no Node APIs, no database.
 import type { SessionOptions } from "iron-session";
-import { getSessionConfig } from "./env";
+import { getSessionConfig } from "./config";
 
 /**
  * The cookie holds only a random session token (checked against its database

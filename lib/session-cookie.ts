@@ -1,7 +1,7 @@
 import "server-only";
 import { getIronSession, type IronSession, type UnsealErrorReason } from "iron-session";
 import { cookies } from "next/headers";
-import { getSessionConfig } from "./env";
+import { getSessionConfig } from "./config";
 import { getSessionOptions, hasSessionShape, type SessionCookieData } from "./session-config";
 
 export type CookieRead = { ok: true; data: SessionCookieData } | { ok: false; rejected: UnsealErrorReason | null };

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { unsealData, type UnsealErrorReason } from "iron-session";
 import { findSessionWithUser, touchSession, type SessionRecord } from "./db/sessions";
-import { getSessionConfig, type SessionConfig } from "./env";
+import { getSessionConfig, type SessionConfig } from "./config";
 import { getSessionOptions, hasSessionShape, type SessionCookieData } from "./session-config";
 import { isDatabaseUnavailable, logDatabaseUnavailable } from "./unavailable";
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 
 import { db } from "./db/client";
-import { getSessionConfig } from "./env";
+import { getSessionConfig } from "./config";
 import {
   createSession,
   listActiveSessions,

@@ -9,7 +9,7 @@ import {
   type SessionRecord,
   type SessionRow,
 } from "./db/sessions";
-import { getSessionConfig } from "./env";
+import { getSessionConfig } from "./config";
 import type { Client } from "./request-context";
 import { sessionIdFromToken, sessionState } from "./session-lookup";
 import type { PublicUser } from "./users";

@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, vi } from "vitest";
 
 import { db } from "./db/client";
-import { getDatabasePath } from "./database-path";
+import { getDatabasePath } from "./config";
 import { ThrottledError } from "./throttle";
 import type { PublicUser } from "./users";
 

@@ -1,7 +1,7 @@
 import "server-only";
 import { throttleNetwork } from "./client";
 import { deleteIdleThrottleRows, updateThrottleRows, type ThrottleRow } from "./db/throttle";
-import { getIpv6ThrottlePrefix } from "./env";
+import { getIpv6ThrottlePrefix } from "./config";
 
 // Brute-force and abuse throttling, persisted in the database so that it
 // survives restarts and is shared by every process on it. Guessing is counted

@@ -1,7 +1,7 @@
 // `npm run db:migrate`: apply pending migrations to DATABASE_URL's SQLite file.
-// Equivalent to `prisma migrate deploy`, without the native engine (lib/migrate.ts).
+// Equivalent to `prisma migrate deploy`, without the native engine (lib/db/migrate.ts).
 import path from "node:path";
-import { getDatabasePath } from "../lib/database-path";
+import { getDatabasePath } from "../lib/config";
 import { applyMigrations, MigrationError } from "../lib/db/migrate";
 
 export function migrateDatabase(): void {

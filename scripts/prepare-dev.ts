@@ -4,7 +4,7 @@
 // both pick the same file (lib/database-path.ts).
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { getDatabasePath } from "../lib/database-path";
+import { getDatabasePath } from "../lib/config";
 import { DEMO_ACCOUNT } from "../lib/demo-account";
 import { exitOnError, migrateDatabase } from "./migrate";
 

@@ -1,10 +1,10 @@
 // Runs before `npm start`: refuse to serve with a bad configuration, then bring
 // the database up to date, so a deploy is `npm run build && npm start`.
-import { readSessionConfig } from "../lib/env";
+import { checkConfig } from "../lib/config";
 import { exitOnError, migrateDatabase } from "./migrate";
 
 exitOnError(() => {
   // `next start` always runs as production, whatever NODE_ENV says here.
-  readSessionConfig({ ...process.env, NODE_ENV: "production" });
+  checkConfig({ ...process.env, NODE_ENV: "production" });
   migrateDatabase();
 });

@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { recordEvent } from "@/lib/audit";
 import { authenticate, createAccount, signOutThisBrowser, startSession } from "@/lib/auth";
 import { readDeviceCookie } from "@/lib/device-cookie";
-import { isSignupOpen } from "@/lib/env";
+import { isSignupOpen } from "@/lib/config";
 import { getClient } from "@/lib/request-context";
 import { HashingBusyError } from "@/lib/password-workers";
 import { safeNextPath } from "@/lib/safe-next";

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { EVENT_LABELS, listRecentEvents, type EventType } from "@/lib/audit";
 import { describeUserAgent } from "@/lib/client";
 import { requireSession } from "@/lib/dal";
-import { getMinPasswordLength } from "@/lib/password-policy";
+import { getMinPasswordLength } from "@/lib/config";
 import { listActiveSessions } from "@/lib/session";
 import { ChangePasswordForm } from "./change-password-form";
 import { RevokeOtherSessionsForm, RevokeSessionForm } from "./session-forms";

@@ -1,6 +1,6 @@
 import "server-only";
 import { Prisma, PrismaClient } from "../generated/prisma/client";
-import { getDatabasePath } from "../database-path";
+import { getDatabasePath } from "../config";
 import { BUSY_TIMEOUT_MS } from "./lock-wait";
 import { ReopeningSqliteAdapter } from "./sqlite-adapter";
 

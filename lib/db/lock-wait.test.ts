@@ -3,7 +3,7 @@
 // plain busy timeout), that timer could not fire before the wait gave up.
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { getDatabasePath } from "../database-path";
+import { getDatabasePath } from "../config";
 import { db } from "./client";
 import { clearDatabase } from "../test-db";
 import { isDatabaseUnavailable, unavailabilityCode } from "../unavailable";

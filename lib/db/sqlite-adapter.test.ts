@@ -3,7 +3,7 @@
 // stopping this one.
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { getDatabasePath } from "../database-path";
+import { getDatabasePath } from "../config";
 import { db } from "./client";
 import { clearDatabase } from "../test-db";
 

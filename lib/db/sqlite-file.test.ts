@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { getDatabasePath } from "../database-path";
+import { getDatabasePath } from "../config";
 import { clearDatabase, insertUser } from "../test-db";
 import { isDatabaseUnavailable } from "../unavailable";
 import { db } from "./client";

@@ -2,8 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { getCurrentUser } from "@/lib/dal";
-import { isSignupOpen } from "@/lib/env";
-import { getMinPasswordLength } from "@/lib/password-policy";
+import { isSignupOpen } from "@/lib/config";
+import { getMinPasswordLength } from "@/lib/config";
 import { SignupForm } from "./signup-form";
 
 export const metadata: Metadata = { title: "Create an account" };

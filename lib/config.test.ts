@@ -1,6 +1,7 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { ConfigError, getBcryptCost, getIpv6ThrottlePrefix, getTrustedProxyCount, isSignupOpen, readSessionConfig } from "./env";
+import { checkConfig, ConfigError, getBcryptCost, getDatabasePath, getIpv6ThrottlePrefix, getTrustedProxyCount, isSignupOpen, readSessionConfig } from "./config";
 
 const SECRET = "s".repeat(32);
 const NEWER_SECRET = "n".repeat(40);
@@ -248,5 +249,58 @@ describe("getBcryptCost", () => {
 
   it("reads process.env by default (the test config sets the minimum)", () => {
     expect(getBcryptCost()).toBe(10);
+  });
+});
+
+const PRODUCTION = path.resolve("data/keycard.db");
+const DEVELOPMENT = path.resolve("data/keycard-dev.db");
+
+describe("getDatabasePath", () => {
+  // `npm run dev` then `npm start` in one folder used to share one file, and the
+  // demo user signed in on the production server.
+  it("gives development a file of its own", () => {
+    expect(getDatabasePath({ NODE_ENV: "development" })).toBe(DEVELOPMENT);
+    expect(getDatabasePath({ NODE_ENV: "production" })).toBe(PRODUCTION);
+  });
+
+  it("uses the production file wherever NODE_ENV is not development: the CLI and db:migrate leave it unset", () => {
+    expect(getDatabasePath({})).toBe(PRODUCTION);
+    expect(getDatabasePath({ NODE_ENV: "" })).toBe(PRODUCTION);
+    expect(getDatabasePath({ NODE_ENV: "test" })).toBe(PRODUCTION);
+  });
+
+  it("takes DATABASE_URL over either default, relative to the working directory", () => {
+    for (const NODE_ENV of ["development", "production", undefined]) {
+      expect(getDatabasePath({ NODE_ENV, DATABASE_URL: "file:./elsewhere/app.db" })).toBe(path.resolve("elsewhere/app.db"));
+      expect(getDatabasePath({ NODE_ENV, DATABASE_URL: "file:/srv/keycard.db?connection_limit=1" })).toBe("/srv/keycard.db");
+    }
+  });
+
+  it("refuses a URL that names no SQLite file, saying what it expects", () => {
+    expect(() => getDatabasePath({ DATABASE_URL: "postgres://db/keycard" })).toThrow(/DATABASE_URL must be a SQLite file URL like "file:\.\/data\/keycard\.db"/);
+    expect(() => getDatabasePath({ DATABASE_URL: "file:" })).toThrow("Keycard: DATABASE_URL names no file.");
+  });
+});
+
+describe("checkConfig", () => {
+  const PRODUCTION_ENV = { NODE_ENV: "production", SESSION_SECRET: "s".repeat(32) };
+
+  it("passes a complete, valid production configuration", () => {
+    expect(() => checkConfig(PRODUCTION_ENV)).not.toThrow();
+  });
+
+  // Each used to be noticed late (on the first sign-in) or never (a default quietly taken instead).
+  it.each([
+    ["BCRYPT_WORKERS", "many", /BCRYPT_WORKERS must be an integer from 1 to 16 \(got "many"\), e\.g\. BCRYPT_WORKERS=\d+\./],
+    ["SIGNUP", "maybe", /SIGNUP must be "open" or "closed" \(got "maybe"\), e\.g\. SIGNUP=closed\./],
+    ["BCRYPT_COST", "9", /BCRYPT_COST must be an integer from 10 to 16 \(got "9"\), e\.g\. BCRYPT_COST=12\./],
+    ["PASSWORD_MIN_LENGTH", "4", /PASSWORD_MIN_LENGTH must be an integer from 8 to 64 \(got "4"\), e\.g\. PASSWORD_MIN_LENGTH=12\./],
+    ["TRUST_PROXY", "yes", /TRUST_PROXY must be an integer from 0 to 10 \(got "yes"\), e\.g\. TRUST_PROXY=0\./],
+    ["THROTTLE_IPV6_PREFIX", "32", /THROTTLE_IPV6_PREFIX must be an integer from 48 to 64 \(got "32"\), e\.g\. THROTTLE_IPV6_PREFIX=64\./],
+    ["DATABASE_URL", "mysql://db", /DATABASE_URL must be a SQLite file URL like "file:\.\/data\/keycard\.db"/],
+    ["SESSION_COOKIE_SECURE", "yes", /SESSION_COOKIE_SECURE must be "true" or "false" \(got "yes"\), e\.g\. SESSION_COOKIE_SECURE=true\./],
+  ])("stops at a bad %s, naming it and a valid example", (name, value, message) => {
+    expect(() => checkConfig({ ...PRODUCTION_ENV, [name]: value })).toThrow(ConfigError);
+    expect(() => checkConfig({ ...PRODUCTION_ENV, [name]: value })).toThrow(message);
   });
 });

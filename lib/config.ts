@@ -1,5 +1,11 @@
-// Reads and checks Keycard's configuration once, failing fast with a message that
-// names the variable and the fix. Edge-safe (middleware imports it): no Node APIs.
+// Every setting Keycard reads from the environment, read and checked here and
+// nowhere else. checkConfig() runs at start-up (npm start, the server's boot,
+// the CLI), so a bad value stops the process with a message naming the variable
+// and a valid example, instead of failing on the first request that needs it.
+import { availableParallelism } from "node:os";
+import path from "node:path";
+
+type Env = Record<string, string | undefined>;
 
 const MIN_SECRET_LENGTH = 32;
 const MINUTE = 60;
@@ -32,7 +38,7 @@ export function getSessionConfig(): SessionConfig {
   return sessionConfig;
 }
 
-export function readSessionConfig(env: Record<string, string | undefined>): SessionConfig {
+export function readSessionConfig(env: Env): SessionConfig {
   const production = env.NODE_ENV === "production";
   // Defaults follow NIST SP 800-63B-4 (§2.2.3, AAL2: re-authenticate after 24 h
   // at most and after 1 h of inactivity; AAL1: after 30 days) and OWASP ASVS 5
@@ -63,7 +69,7 @@ export function readSessionConfig(env: Record<string, string | undefined>): Sess
  * An idle timeout: at least 5 minutes, because "last seen" is written only once a
  * minute (lib/session.ts), and never longer than the lifetime it belongs to.
  */
-function readIdle(env: Record<string, string | undefined>, name: string, fallback: number, lifetime: number): number {
+function readIdle(env: Env, name: string, fallback: number, lifetime: number): number {
   return readInteger(env, name, Math.min(fallback, lifetime), 5 * MINUTE, lifetime);
 }
 
@@ -72,7 +78,7 @@ function readIdle(env: Record<string, string | undefined>, name: string, fallbac
  * newer ones. The newest seals new cookies and all of them unseal, so a secret
  * can be rotated without signing anyone out (README: "Rotating the secret").
  */
-function readSessionSecrets(env: Record<string, string | undefined>, production: boolean): Record<string, string> {
+function readSessionSecrets(env: Env, production: boolean): Record<string, string> {
   const secrets: Record<string, string> = {};
   // The dev secret lives under its own name in .env.local (written by `npm run dev`),
   // so a production server that happens to find that file still refuses to start.
@@ -104,7 +110,7 @@ function checkSecret(name: string, secret: string): string {
 }
 
 /** How many reverse proxies in front append to X-Forwarded-For (TRUST_PROXY); 0 trusts none. */
-export function getTrustedProxyCount(env: Record<string, string | undefined> = process.env): number {
+export function getTrustedProxyCount(env: Env = process.env): number {
   return readInteger(env, "TRUST_PROXY", 0, 0, 10);
 }
 
@@ -113,24 +119,74 @@ export function getTrustedProxyCount(env: Record<string, string | undefined> = p
  * (THROTTLE_IPV6_PREFIX): a /64 by default, the block one home connection
  * usually gets; /48 where providers hand out whole /48s.
  */
-export function getIpv6ThrottlePrefix(env: Record<string, string | undefined> = process.env): number {
+export function getIpv6ThrottlePrefix(env: Env = process.env): number {
   return readInteger(env, "THROTTLE_IPV6_PREFIX", 64, 48, 64);
 }
 
 /** SIGNUP=closed turns self-service sign-up off; operators still add users with the CLI. */
-export function isSignupOpen(env: Record<string, string | undefined> = process.env): boolean {
+export function isSignupOpen(env: Env = process.env): boolean {
   const raw = env.SIGNUP ?? "open";
   if (raw === "open" || raw === "") return true;
   if (raw === "closed") return false;
-  throw new ConfigError(`Keycard: SIGNUP must be "open" or "closed" (got "${raw}").`);
+  throw new ConfigError(`Keycard: SIGNUP must be "open" or "closed" (got "${raw}"), e.g. SIGNUP=closed.`);
 }
 
-export function getBcryptCost(env: Record<string, string | undefined> = process.env): number {
+export function getBcryptCost(env: Env = process.env): number {
   return readInteger(env, "BCRYPT_COST", DEFAULT_BCRYPT_COST, MIN_BCRYPT_COST, MAX_BCRYPT_COST);
 }
 
+const DEFAULT_MIN_PASSWORD_LENGTH = 12;
+
+/** The shortest password accepted anywhere a password is set (PASSWORD_MIN_LENGTH). */
+export function getMinPasswordLength(env: Env = process.env): number {
+  return readInteger(env, "PASSWORD_MIN_LENGTH", DEFAULT_MIN_PASSWORD_LENGTH, 8, 64);
+}
+
+/** Threads that hash and check passwords (BCRYPT_WORKERS): one per core by default, at most 16. */
+export function getBcryptWorkers(env: Env = process.env): number {
+  return readInteger(env, "BCRYPT_WORKERS", Math.min(availableParallelism(), 16), 1, 16);
+}
+
+const PRODUCTION_DATABASE_URL = "file:./data/keycard.db";
+const DEVELOPMENT_DATABASE_URL = "file:./data/keycard-dev.db";
+
+/**
+ * The SQLite file named by DATABASE_URL (a `file:` URL, as Prisma writes it),
+ * resolved against the working directory, which is the project root for every
+ * npm script. Unset, it is the default for NODE_ENV: development (`next dev`,
+ * and `npm run dev`'s predev, which sets NODE_ENV as next dev does) has a file
+ * of its own, so the demo user it creates never lands in the production
+ * server's file; everything else (`next start`, server.js, the CLI and
+ * db:migrate, which operators run against production) uses the production file.
+ */
+export function getDatabasePath(env: Env = process.env): string {
+  const url = env.DATABASE_URL || (env.NODE_ENV === "development" ? DEVELOPMENT_DATABASE_URL : PRODUCTION_DATABASE_URL);
+  if (!url.startsWith("file:")) {
+    throw new ConfigError(`Keycard: DATABASE_URL must be a SQLite file URL like "${PRODUCTION_DATABASE_URL}" (got "${url}").`);
+  }
+  const file = url.slice("file:".length).split("?")[0] ?? "";
+  if (file === "") throw new ConfigError(`Keycard: DATABASE_URL names no file. Name one, e.g. DATABASE_URL=${PRODUCTION_DATABASE_URL}.`);
+  // The path comes from configuration, not code: keep it out of build-time file tracing.
+  return path.resolve(/*turbopackIgnore: true*/ file);
+}
+
+/**
+ * Reads every setting once, so that the first bad one throws ConfigError now.
+ * `env.NODE_ENV` decides which defaults and rules apply (production's).
+ */
+export function checkConfig(env: Env = process.env): void {
+  readSessionConfig(env);
+  getDatabasePath(env);
+  getTrustedProxyCount(env);
+  getIpv6ThrottlePrefix(env);
+  isSignupOpen(env);
+  getBcryptCost(env);
+  getBcryptWorkers(env);
+  getMinPasswordLength(env);
+}
+
 function readInteger(
-  env: Record<string, string | undefined>,
+  env: Env,
   name: string,
   fallback: number,
   min: number,
@@ -140,15 +196,15 @@ function readInteger(
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`Keycard: ${name} must be an integer from ${min} to ${max} (got "${raw}").`);
+    throw new ConfigError(`Keycard: ${name} must be an integer from ${min} to ${max} (got "${raw}"), e.g. ${name}=${fallback}.`);
   }
   return value;
 }
 
-function readBoolean(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   if (raw === "true" || raw === "1") return true;
   if (raw === "false" || raw === "0") return false;
-  throw new ConfigError(`Keycard: ${name} must be "true" or "false" (got "${raw}").`);
+  throw new ConfigError(`Keycard: ${name} must be "true" or "false" (got "${raw}"), e.g. ${name}=${String(fallback)}.`);
 }
