@@ -27,7 +27,7 @@ import { isDatabaseUnavailable, logDatabaseUnavailable, unavailableResponseFor }
 const PROTECTED = /^\/(dashboard|protected|account)(\/|$)/;
 
 export async function middleware(request: NextRequest): Promise<NextResponse | Response> {
-  const { pathname, searchParams } = request.nextUrl;
+  const { pathname } = request.nextUrl;
   const isApi = pathname.startsWith("/api/");
 
   if (isStateChanging(request.method) && isCrossSiteRequest(request)) {
@@ -56,14 +56,7 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
   if (PROTECTED.test(pathname) && !check.ok) return redirectToSignIn(request);
 
   if (cookie !== undefined) handOver(request.headers, cookie, check);
-  const response = NextResponse.next();
-  // The end of sign-out (logoutAction redirects here): wipe whatever the site
-  // stored. Only when no session is left, so a link cannot sign anyone out, and
-  // only on GET: the sign-in form on this page posts to this same URL, and its
-  // answer carries the new session's cookie.
-  const signedOutLanding = request.method === "GET" && pathname === "/login" && searchParams.has("signed-out");
-  if (signedOutLanding && !check.ok) response.headers.set("Clear-Site-Data", '"cookies"');
-  return withTransportSecurity(request, response);
+  return withTransportSecurity(request, NextResponse.next());
 }
 
 function redirectToSignIn(request: NextRequest): NextResponse {

@@ -12,6 +12,10 @@ export const STATIC_SECURITY_HEADERS: ReadonlyArray<readonly [name: string, valu
   ["Cross-Origin-Opener-Policy", "same-origin"],
 ];
 
+/** Only on the answers that sign someone out (POST /sign-out, DELETE /api/session), never on a page a link can open. */
+// "storage" is this origin's own ("cookies" would clear every app's cookies on the registrable domain; signed-in pages are no-store, so "cache" holds none of them).
+export const CLEAR_SITE_DATA_ON_SIGN_OUT = '"storage"';
+
 /** 128 random bits, base64: a script may run only if it carries this. */
 export function createNonce(): string {
   return btoa(String.fromCharCode(...randomBytes16()));
