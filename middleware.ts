@@ -5,8 +5,9 @@
 // 2. checks the session cookie against the database, once per request, and
 //    hands the answer to the page (lib/session-handoff.ts);
 // 3. sends strangers to sign in before any protected page code runs, with the
-//    strictest fixed Content-Security-Policy (a redirect has no page; every
-//    other answer already carries a fresh nonce, lib/response-headers.ts).
+//    strictest fixed Content-Security-Policy (a redirect has no page);
+// 4. gives every other answer a Content-Security-Policy with a fresh nonce, on
+//    the request too, where Next.js reads it for the page's own scripts.
 // Pages ask lib/dal.ts, which checks the cookie itself when no handoff came, so
 // skipping this file (CVE-2025-29927) gains an attacker nothing.
 //
@@ -18,7 +19,7 @@ import type { NextRequest } from "next/server";
 import { NextResponse } from "next/server";
 import { checkFormPost } from "./lib/form-post";
 import { isCrossSiteRequest, isStateChanging } from "./lib/origin";
-import { REDIRECT_POLICY } from "./lib/security-headers";
+import { contentSecurityPolicy, createNonce, REDIRECT_POLICY } from "./lib/security-headers";
 import { getSessionOptions } from "./lib/session-config";
 import { handOver } from "./lib/session-handoff";
 import { checkSessionSeal, type CookieCheck } from "./lib/session-lookup";
@@ -33,13 +34,13 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
   if (isStateChanging(request.method) && isCrossSiteRequest(request)) {
     const headers = { "Cache-Control": "no-store" };
     // The JSON API answers in JSON, as its own check in the route would.
-    if (isApi) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403, headers });
-    return new NextResponse("Cross-site request refused.", { status: 403, headers });
+    if (isApi) return withPagePolicy(NextResponse.json({ error: "Cross-site request refused" }, { status: 403, headers }));
+    return withPagePolicy(new NextResponse("Cross-site request refused.", { status: 403, headers }));
   }
 
   if (!isApi && request.method === "POST") {
     const problem = await checkFormPost(request);
-    if (problem) return new NextResponse(problem.message, { status: problem.status, headers: { "Cache-Control": "no-store" } });
+    if (problem) return withPagePolicy(new NextResponse(problem.message, { status: problem.status, headers: { "Cache-Control": "no-store" } }));
   }
 
   const cookie = request.cookies.get(getSessionOptions().cookieName)?.value;
@@ -50,13 +51,30 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
   } catch (error) {
     if (!isDatabaseUnavailable(error)) throw error;
     logDatabaseUnavailable(error, "middleware");
-    return unavailableResponseFor(pathname);
+    return withPagePolicy(unavailableResponseFor(pathname));
   }
 
   if (PROTECTED.test(pathname) && !check.ok) return redirectToSignIn(request);
 
   if (cookie !== undefined) handOver(request.headers, cookie, check);
-  return withTransportSecurity(request, NextResponse.next());
+  const policy = pagePolicy();
+  // Next.js puts the nonce on the page's scripts from the request's policy; set
+  // here, it also replaces any policy header a client sent.
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set("Content-Security-Policy", policy);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set("Content-Security-Policy", policy);
+  return withTransportSecurity(request, response);
+}
+
+function pagePolicy(): string {
+  return contentSecurityPolicy(createNonce(), { dev: process.env.NODE_ENV === "development" });
+}
+
+/** Middleware's own answers (refusals, the 503 page, which links the stylesheet). */
+function withPagePolicy<T extends Response>(response: T): T {
+  response.headers.set("Content-Security-Policy", pagePolicy());
+  return response;
 }
 
 function redirectToSignIn(request: NextRequest): NextResponse {

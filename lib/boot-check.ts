@@ -1,12 +1,13 @@
 import { ConfigError, getSessionConfig } from "./env";
 import { passwordWorkerProblem } from "./password-workers";
+import { peerAddressProblem } from "./peer-address";
 
 /**
  * A server with a bad configuration must not come up at all, rather than answer
  * every request with an error. Node runtime only (see instrumentation.ts).
  */
 export function exitOnBadConfig(): void {
-  const problem = configProblem() ?? passwordWorkerProblem();
+  const problem = configProblem() ?? passwordWorkerProblem() ?? peerAddressProblem();
   if (problem === null) return;
   console.error(problem);
   process.exit(1);
