@@ -38,7 +38,9 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
     return withPagePolicy(new NextResponse("Cross-site request refused.", { status: 403, headers }));
   }
 
-  if (!isApi && request.method === "POST") {
+  // The JSON API reads and checks its own body (lib/request.ts). Any other post,
+  // to a page or to a path that is none, reaches Next.js's server-action decoding.
+  if (request.method === "POST" && pathname !== "/api/session") {
     const problem = await checkFormPost(request);
     if (problem) return withPagePolicy(new NextResponse(problem.message, { status: problem.status, headers: { "Cache-Control": "no-store" } }));
   }

@@ -11,6 +11,9 @@ const nextConfig = {
   // Next.js, loads the request hooks (README, Deploy): file tracing would leave
   // both out of the standalone folder.
   outputFileTracingIncludes: { "/**": ["./node_modules/bcryptjs/**/*", "./lib/request-hooks.mjs"] },
+  // No page shows an optimised image; the optimiser would fetch any URL of the app
+  // as an image and answer 500 for what is not one.
+  images: { unoptimized: true },
   reactStrictMode: true,
   // The security headers are not set here: lib/request-hooks.mjs puts the static
   // ones on every answer, Next.js's own redirects included, which headers() here
