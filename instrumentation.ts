@@ -4,10 +4,6 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { exitOnBadConfig } = await import("./lib/boot-check");
     await exitOnBadConfig();
-    const { installPeerAddressHeader } = await import("./lib/peer-address");
-    installPeerAddressHeader();
-    const { installSecurityHeaders } = await import("./lib/response-headers");
-    installSecurityHeaders();
     const { getSessionOptions } = await import("./lib/session-config");
     const { installSessionHandoff } = await import("./lib/session-handoff");
     installSessionHandoff(getSessionOptions().cookieName);

@@ -5,8 +5,9 @@
 // 2. checks the session cookie against the database, once per request, and
 //    hands the answer to the page (lib/session-handoff.ts);
 // 3. sends strangers to sign in before any protected page code runs, with the
-//    strictest fixed Content-Security-Policy (a redirect has no page; every
-//    other answer already carries a fresh nonce, lib/response-headers.ts).
+//    strictest fixed Content-Security-Policy (a redirect has no page);
+// 4. gives every other answer a Content-Security-Policy with a fresh nonce, on
+//    the request too, where Next.js reads it for the page's own scripts.
 // Pages ask lib/dal.ts, which checks the cookie itself when no handoff came, so
 // skipping this file (CVE-2025-29927) gains an attacker nothing.
 //
@@ -18,7 +19,7 @@ import type { NextRequest } from "next/server";
 import { NextResponse } from "next/server";
 import { checkFormPost } from "./lib/form-post";
 import { isCrossSiteRequest, isStateChanging } from "./lib/origin";
-import { REDIRECT_POLICY } from "./lib/security-headers";
+import { contentSecurityPolicy, createNonce, REDIRECT_POLICY } from "./lib/security-headers";
 import { getSessionOptions } from "./lib/session-config";
 import { handOver } from "./lib/session-handoff";
 import { checkSessionSeal, type CookieCheck } from "./lib/session-lookup";
@@ -27,19 +28,21 @@ import { isDatabaseUnavailable, logDatabaseUnavailable, unavailableResponseFor }
 const PROTECTED = /^\/(dashboard|protected|account)(\/|$)/;
 
 export async function middleware(request: NextRequest): Promise<NextResponse | Response> {
-  const { pathname, searchParams } = request.nextUrl;
+  const { pathname } = request.nextUrl;
   const isApi = pathname.startsWith("/api/");
 
   if (isStateChanging(request.method) && isCrossSiteRequest(request)) {
     const headers = { "Cache-Control": "no-store" };
     // The JSON API answers in JSON, as its own check in the route would.
-    if (isApi) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403, headers });
-    return new NextResponse("Cross-site request refused.", { status: 403, headers });
+    if (isApi) return withPagePolicy(NextResponse.json({ error: "Cross-site request refused" }, { status: 403, headers }));
+    return withPagePolicy(new NextResponse("Cross-site request refused.", { status: 403, headers }));
   }
 
-  if (!isApi && request.method === "POST") {
+  // The JSON API reads and checks its own body (lib/request.ts). Any other post,
+  // to a page or to a path that is none, reaches Next.js's server-action decoding.
+  if (request.method === "POST" && pathname !== "/api/session") {
     const problem = await checkFormPost(request);
-    if (problem) return new NextResponse(problem.message, { status: problem.status, headers: { "Cache-Control": "no-store" } });
+    if (problem) return withPagePolicy(new NextResponse(problem.message, { status: problem.status, headers: { "Cache-Control": "no-store" } }));
   }
 
   const cookie = request.cookies.get(getSessionOptions().cookieName)?.value;
@@ -50,20 +53,30 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
   } catch (error) {
     if (!isDatabaseUnavailable(error)) throw error;
     logDatabaseUnavailable(error, "middleware");
-    return unavailableResponseFor(pathname);
+    return withPagePolicy(unavailableResponseFor(pathname));
   }
 
   if (PROTECTED.test(pathname) && !check.ok) return redirectToSignIn(request);
 
   if (cookie !== undefined) handOver(request.headers, cookie, check);
-  const response = NextResponse.next();
-  // The end of sign-out (logoutAction redirects here): wipe whatever the site
-  // stored. Only when no session is left, so a link cannot sign anyone out, and
-  // only on GET: the sign-in form on this page posts to this same URL, and its
-  // answer carries the new session's cookie.
-  const signedOutLanding = request.method === "GET" && pathname === "/login" && searchParams.has("signed-out");
-  if (signedOutLanding && !check.ok) response.headers.set("Clear-Site-Data", '"cookies"');
+  const policy = pagePolicy();
+  // Next.js puts the nonce on the page's scripts from the request's policy; set
+  // here, it also replaces any policy header a client sent.
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set("Content-Security-Policy", policy);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set("Content-Security-Policy", policy);
   return withTransportSecurity(request, response);
+}
+
+function pagePolicy(): string {
+  return contentSecurityPolicy(createNonce(), { dev: process.env.NODE_ENV === "development" });
+}
+
+/** Middleware's own answers (refusals, the 503 page, which links the stylesheet). */
+function withPagePolicy<T extends Response>(response: T): T {
+  response.headers.set("Content-Security-Policy", pagePolicy());
+  return response;
 }
 
 function redirectToSignIn(request: NextRequest): NextResponse {

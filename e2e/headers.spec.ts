@@ -84,6 +84,19 @@ test.describe("every answer is hardened", () => {
     }
   });
 
+  // Next.js answers these itself, before any routing: headers() in next.config.mjs would miss them.
+  test("Next.js's own redirects, for a trailing or a doubled slash, get the static headers too", async ({ request, baseURL }) => {
+    for (const path of ["/login/", "//login", "/api//health"]) {
+      const response = await request.get(`${baseURL}${path}`, { maxRedirects: 0 });
+      expect(response.status(), path).toBe(308);
+      const headers = response.headers();
+      expect(headers["x-content-type-options"], path).toBe("nosniff");
+      expect(headers["referrer-policy"], path).toBe("strict-origin-when-cross-origin");
+      expect(headers["x-frame-options"], path).toBe("DENY");
+      expect(headers["cross-origin-opener-policy"], path).toBe("same-origin");
+    }
+  });
+
   test("the signed-in pages too", async ({ request, user, signInThroughApi }) => {
     const seal = await signInThroughApi(user);
     for (const path of ["/dashboard", "/protected", "/account"]) {

@@ -204,12 +204,15 @@ export async function runRefusedStart({
   return { code, output: output(), answered };
 }
 
+/** What npm start does first, and the README says for the standalone server. */
+export const PRELOAD_HOOKS = ["--import", "./lib/request-hooks.mjs"];
+
 /** How `script` starts: the command, its arguments and its working directory. */
 function commandFor(script: ServerOptions["script"], standaloneDir: string | undefined): [string, string[], string] {
   if (script === "dev") return ["npm", ["run", "dev"], process.cwd()];
   if (script !== "standalone") return ["npm", ["start"], process.cwd()];
   if (!standaloneDir) throw new Error('startServer: script "standalone" needs standaloneDir.');
-  return [process.execPath, ["server.js"], standaloneDir];
+  return [process.execPath, [...PRELOAD_HOOKS, "server.js"], standaloneDir];
 }
 
 /** Applies the migrations from this checkout to DATABASE_URL in `env` (`npm run db:migrate`). */
@@ -233,7 +236,13 @@ export async function startBareServer(databasePath: string): Promise<{ origin: s
   const child = spawn("npx", ["next", "start", "-p", String(port)], {
     detached: true,
     stdio: "ignore",
-    env: { ...process.env, DATABASE_URL: `file:${databasePath}`, SESSION_SECRET: sessionSecret(), NEXT_TELEMETRY_DISABLED: "1" },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: PRELOAD_HOOKS.join("="),
+      DATABASE_URL: `file:${databasePath}`,
+      SESSION_SECRET: sessionSecret(),
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
   });
   const exited = once(child, "exit");
   return {

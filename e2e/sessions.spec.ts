@@ -1,8 +1,9 @@
 // Server-side session lifecycle: the database row behind the cookie decides, so
 // signing out, idling and expiring are real even for a copied cookie. Timeouts
 // are tested by moving the row's clock back, never by waiting.
-import type { APIRequestContext } from "@playwright/test";
+import type { APIRequestContext, BrowserContext, Response as PageResponse } from "@playwright/test";
 import {
+  addSessionCookie,
   browserSeal,
   browserSessionCookie,
   expect,
@@ -46,13 +47,13 @@ test.describe("a cookie replayed after sign-out", () => {
     await expectSignedOut(request, seal);
   });
 
-  test("DELETE /api/session revokes that session only, and says Clear-Site-Data", async ({ request, user, signInThroughApi }) => {
+  test("DELETE /api/session revokes that session only, and clears this origin's storage", async ({ request, user, signInThroughApi }) => {
     const seal = await signInThroughApi(user);
     const elsewhere = await signInThroughApi(user);
 
     const response = await request.delete("/api/session", { headers: withSession(seal) });
     expect(response.status()).toBe(204);
-    expect(response.headers()["clear-site-data"]).toBe('"cookies"');
+    expect(response.headers()["clear-site-data"]).toBe('"storage"');
 
     await expectSignedOut(request, seal);
     expect(await sessionStatus(request, elsewhere)).toBe(200);
@@ -61,16 +62,19 @@ test.describe("a cookie replayed after sign-out", () => {
   test.describe("without JavaScript", () => {
     test.use({ javaScriptEnabled: false });
 
-    test("sign-out ends on a page that tells the browser to clear the site's cookies", async ({ page, context, request, user }) => {
+    test("the sign-out answer clears this origin's storage; the page it lands on clears nothing", async ({ page, context, request, user }) => {
       await page.goto("/login");
       await signInThroughForm(page, user);
       await expect(page).toHaveURL("/dashboard");
       const seal = await browserSeal(context);
 
+      const signOut = page.waitForResponse((response) => new URL(response.url()).pathname === "/sign-out");
       const landing = page.waitForResponse((response) => new URL(response.url()).search === "?signed-out=1");
       await page.getByRole("button", { name: "Sign out" }).click();
       // allHeaders(): headers() leaves out security-related headers like this one.
-      expect((await (await landing).allHeaders())["clear-site-data"]).toBe('"cookies"');
+      expect((await signOut).status()).toBe(303);
+      expect((await (await signOut).allHeaders())["clear-site-data"]).toBe('"storage"');
+      expect((await (await landing).allHeaders())["clear-site-data"]).toBeUndefined();
       await expect(page).toHaveURL("/login?signed-out=1");
       await expectSignedOut(request, seal);
     });
@@ -99,12 +103,45 @@ test.describe("a cookie replayed after sign-out", () => {
     });
   }
 
-  // Otherwise a link to /login?signed-out=1 would wipe a signed-in visitor's cookies.
-  test("/login?signed-out=1 with a live session sends no Clear-Site-Data", async ({ request, user, signInThroughApi }) => {
+});
+
+// Clear-Site-Data: "cookies" clears every cookie of the registrable domain,
+// other apps' on the same host included: only a sign-out may clear anything,
+// and only what is this origin's own.
+test.describe("Clear-Site-Data stays this app's", () => {
+  const OTHER_APP = { name: "other_app", value: "keep-me", domain: "localhost", path: "/" };
+  const otherAppCookie = async (context: BrowserContext) => (await context.cookies()).find((cookie) => cookie.name === OTHER_APP.name);
+
+  test("a link to /login?signed-out=1 clears nothing, signed in or not: another app's cookie on this host stays", async ({ page, context, request, user, signInThroughApi }) => {
+    await context.addCookies([OTHER_APP]);
+    const signedOut = await page.goto("/login?signed-out=1");
+    expect((await signedOut?.allHeaders())?.["clear-site-data"]).toBeUndefined();
+    expect(await otherAppCookie(context), "after a signed-out visit").toBeDefined();
+
     const seal = await signInThroughApi(user);
-    const response = await request.get("/login?signed-out=1", { maxRedirects: 0, headers: withSession(seal) });
-    expect(response.headers()["clear-site-data"]).toBeUndefined();
+    await addSessionCookie(context, seal);
+    // A signed-in visitor is sent on to the dashboard; neither answer clears anything.
+    const answers: PageResponse[] = [];
+    page.on("response", (response) => answers.push(response));
+    await page.goto("/login?signed-out=1");
+    await expect(page).toHaveURL("/dashboard");
+    for (const answer of answers) expect((await answer.allHeaders())["clear-site-data"], answer.url()).toBeUndefined();
+    expect(await otherAppCookie(context), "after a signed-in visit").toBeDefined();
     expect(await sessionStatus(request, seal)).toBe(200);
+  });
+
+  test("signing out clears this origin's storage, and leaves another app's cookie on this host", async ({ page, context, user }) => {
+    await context.addCookies([OTHER_APP]);
+    await page.goto("/login");
+    await signInThroughForm(page, user);
+    await expect(page).toHaveURL("/dashboard");
+    await page.evaluate(() => localStorage.setItem("draft", "something private"));
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL("/login?signed-out=1");
+    expect(await browserSessionCookie(context)).toBeUndefined();
+    expect(await otherAppCookie(context)).toMatchObject({ value: OTHER_APP.value });
+    expect(await page.evaluate(() => localStorage.getItem("draft"))).toBeNull();
   });
 });
 

@@ -1,6 +1,6 @@
 // The self-contained server of the README's Deploy section: `npm run
-// build:standalone`, migrations applied from a checkout, then `node server.js`
-// in the folder, with no project node_modules above it (scripts/test.ts builds
+// build:standalone`, migrations applied from a checkout, then `node --import
+// ./lib/request-hooks.mjs server.js` in the folder, with no project node_modules above it (scripts/test.ts builds
 // it and copies it out of the checkout). The password workers load bcryptjs by
 // name from that folder (lib/password-workers.ts), so a sign-in there shows the
 // build carried it.
@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync 
 import os from "node:os";
 import path from "node:path";
 import { createUser, expect, sessionSecret, test, withSession } from "./fixtures";
-import { signInTo, startServer } from "./servers";
+import { PRELOAD_HOOKS, signInTo, startServer } from "./servers";
 
 const standaloneDir = process.env.E2E_STANDALONE_DIR;
 
@@ -46,7 +46,7 @@ test("a standalone folder without bcryptjs does not start: it exits 1 and says w
     copyWithoutPackage(standaloneDir!, broken, "bcryptjs");
     const database = path.join(broken, "keycard.db");
     // A server that came up anyway would run until this timeout kills it (status null).
-    const run = spawnSync(process.execPath, ["server.js"], {
+    const run = spawnSync(process.execPath, [...PRELOAD_HOOKS, "server.js"], {
       cwd: broken,
       encoding: "utf8",
       timeout: 20_000,

@@ -1,6 +1,7 @@
 import { checkConfig, ConfigError } from "./config";
 import { demoAccountProblem } from "./demo-account";
 import { passwordWorkerProblem } from "./password-workers";
+import { peerAddressProblem } from "./peer-address";
 
 /**
  * A server with a bad configuration must not come up at all, rather than answer
@@ -8,7 +9,7 @@ import { passwordWorkerProblem } from "./password-workers";
  * Node runtime only (see instrumentation.ts).
  */
 export async function exitOnBadConfig(): Promise<void> {
-  const problem = configProblem() ?? passwordWorkerProblem() ?? (await demoAccountProblem());
+  const problem = configProblem() ?? passwordWorkerProblem() ?? peerAddressProblem() ?? (await demoAccountProblem());
   if (problem === null) return;
   console.error(problem);
   process.exit(1);

@@ -4,8 +4,8 @@ import { isIP } from "node:net";
 
 /**
  * The address the request came from. Without proxies (TRUST_PROXY=0) it is the
- * connection's peer address, which instrumentation.ts copies into a header whose
- * name is random per process, so a client cannot forge it. With N trusted
+ * connection's peer address, which lib/request-hooks.mjs copies into a header
+ * whose name is random per process, so a client cannot forge it. With N trusted
  * proxies in front, it is the address the outermost of them saw: the Nth entry
  * from the right of X-Forwarded-For (entries further left are client-supplied).
  * An entry that is not an IP address is ignored: whoever reached the app port
@@ -25,7 +25,7 @@ export function clientIpFrom(headers: Headers, trustedProxies: number, peerHeade
     }
   }
   const peer = peerHeader ? headers.get(peerHeader) : null;
-  // Without the hook (instrumentation.ts did not run) nothing here can be trusted:
+  // Without the hook (lib/request-hooks.mjs not loaded) nothing here can be trusted:
   // X-Forwarded-For may come from the client.
   return (peer && parseIp(peer)) || "unknown";
 }

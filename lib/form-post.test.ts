@@ -32,8 +32,27 @@ describe("checkFormPost", () => {
     });
   });
 
+  // A chunked post declares no length: Next.js's own limit used to answer it with 500.
+  it("refuses a body over the limit with 413 when it declares no length, whatever its type", async () => {
+    const chunked = (body: string, headers: Record<string, string>) =>
+      new Request("http://localhost/login", { method: "POST", body: new Blob([body]).stream(), headers, duplex: "half" } as RequestInit);
+    const big = `username=${"x".repeat(MAX_FORM_BYTES)}`;
+    expect(chunked(big, {}).headers.has("content-length")).toBe(false);
+    for (const headers of [{ "content-type": "application/x-www-form-urlencoded" }, { "content-type": "text/plain;charset=UTF-8", "next-action": "abc" }, {}]) {
+      expect(await checkFormPost(chunked(big, headers)), JSON.stringify(headers)).toEqual({ status: 413, message: "Form too large." });
+    }
+    expect(await checkFormPost(chunked("username=a", { "content-type": "application/x-www-form-urlencoded" }))).toBeNull();
+  });
+
   it("refuses a multipart body that does not parse with 400", async () => {
     expect(await checkFormPost(post("garbage", { "content-type": "multipart/form-data; boundary=zzz" }))).toMatchObject({ status: 400 });
+  });
+
+  // Next.js took it for a server action's and logged "Invalid Server Actions request" with a stack trace.
+  it("refuses a multipart post that names no server action with 400; a urlencoded one goes through", async () => {
+    expect(await checkFormPost(post(form({ username: "a", password: "b" })))).toEqual({ status: 400, message: "Malformed form data." });
+    expect(await checkFormPost(post(new URLSearchParams({ username: "a" })))).toBeNull();
+    expect(await checkFormPost(post(form({ "$ACTION_ID_0123abcd": "", username: "a" })))).toBeNull();
   });
 
   it("refuses action fields that are missing or not JSON with 400", async () => {

@@ -1,25 +1,18 @@
-// Node only (instrumentation.ts). Next.js exposes no client address to route
-// handlers and server actions, and a client can send its own X-Forwarded-For.
-// Node publishes every incoming request on a diagnostics channel before any
-// handler runs; there we copy the socket's peer address into a header whose
-// name is random per process. A client cannot guess the name, so cannot forge it.
-import { subscribe } from "node:diagnostics_channel";
-import type { IncomingMessage } from "node:http";
-import { privateHeaderName } from "./private-header";
+// The connection's peer address travels to the app in a request header that
+// lib/request-hooks.mjs, preloaded before Next.js starts, adds to every
+// request; its name is random per process, so a client cannot forge it.
 
 const globalForPeer = globalThis as unknown as { keycardPeerHeader?: string };
 
-export function installPeerAddressHeader(): void {
-  if (globalForPeer.keycardPeerHeader) return;
-  const header = privateHeaderName("peer");
-  subscribe("http.server.request.start", (message) => {
-    const { request } = message as { request: IncomingMessage };
-    const address = request.socket.remoteAddress;
-    if (address) request.headers[header] = address;
-  });
-  globalForPeer.keycardPeerHeader = header;
-}
-
 export function getPeerHeader(): string | undefined {
   return globalForPeer.keycardPeerHeader;
+}
+
+/** Why this server cannot tell its clients apart, or null when it can. */
+export function peerAddressProblem(): string | null {
+  if (getPeerHeader()) return null;
+  return [
+    "keycard: started without lib/request-hooks.mjs, so no request would carry its client's address (throttling would lump every client together).",
+    "Start the server with `npm start` (or `npm run dev`); the standalone server with `node --import ./lib/request-hooks.mjs server.js`.",
+  ].join("\n");
 }

@@ -26,9 +26,18 @@ export async function readBody(request: Request): Promise<BodyResult> {
 
 /** The body as text, or null once it passes `limit` bytes (without buffering the rest). */
 async function readTextWithLimit(request: Request, limit: number): Promise<string | null> {
+  const body = await readBytesWithLimit(request, limit);
+  return body === null ? null : new TextDecoder().decode(body);
+}
+
+/**
+ * The body's bytes, or null once it passes `limit` (without buffering the rest).
+ * Counted as they arrive: a chunked body declares no length.
+ */
+export async function readBytesWithLimit(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > limit) return null;
-  if (!request.body) return "";
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -37,7 +46,8 @@ async function readTextWithLimit(request: Request, limit: number): Promise<strin
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
+      // Not awaited: cancelling a clone's body settles only once the original's is cancelled too.
+      reader.cancel().catch(() => undefined);
       return null;
     }
     chunks.push(value);
@@ -48,5 +58,5 @@ async function readTextWithLimit(request: Request, limit: number): Promise<strin
     body.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(body);
+  return body;
 }

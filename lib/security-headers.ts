@@ -1,16 +1,11 @@
-// Response headers that harden every answer (OWASP ASVS 5 V3.4), added to every
-// response as it starts (lib/response-headers.ts): the static ones, and a
-// Content-Security-Policy with a fresh nonce; middleware.ts gives redirects
-// REDIRECT_POLICY instead.
+// The Content-Security-Policy, which middleware.ts puts on every answer it
+// passes to a page or route, with a fresh nonce, and on redirects as the fixed
+// REDIRECT_POLICY; and the Clear-Site-Data of a sign-out. The headers that are
+// the same on every answer are set by lib/request-hooks.mjs.
 
-/** The same on every response, pages, redirects, API answers and static files alike. */
-export const STATIC_SECURITY_HEADERS: ReadonlyArray<readonly [name: string, value: string]> = [
-  ["X-Content-Type-Options", "nosniff"],
-  ["Referrer-Policy", "strict-origin-when-cross-origin"],
-  ["Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"],
-  ["X-Frame-Options", "DENY"],
-  ["Cross-Origin-Opener-Policy", "same-origin"],
-];
+/** Only on the answers that sign someone out (POST /sign-out, DELETE /api/session), never on a page a link can open. */
+// "storage" is this origin's own ("cookies" would clear every app's cookies on the registrable domain; signed-in pages are no-store, so "cache" holds none of them).
+export const CLEAR_SITE_DATA_ON_SIGN_OUT = '"storage"';
 
 /** 128 random bits, base64: a script may run only if it carries this. */
 export function createNonce(): string {

@@ -24,6 +24,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { freePort, signalGroup } from "./production-server";
 
 type Page = "signed-in" | "redirect";
@@ -91,7 +92,10 @@ async function startApp(label: string, dir: string, page: Page, cookieFromEnv: s
     if (added.status !== 0) throw new Error(`${dir}: could not add the user: ${added.stderr.toString()}`);
   }
   const next = path.join(dir, "node_modules", "next", "dist", "bin", "next");
-  const child = (server.child = spawn("taskset", ["-c", SERVER_CORE, process.execPath, next, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  // As its npm start does, in a Keycard checkout that has the request hooks.
+  const hooks = path.join(dir, "lib", "request-hooks.mjs");
+  const preload = existsSync(hooks) ? ["--import", pathToFileURL(hooks).href] : [];
+  const child = (server.child = spawn("taskset", ["-c", SERVER_CORE, process.execPath, ...preload, next, "start", "-H", "127.0.0.1", "-p", String(port)], {
     cwd: dir,
     env,
     stdio: "ignore",

@@ -48,7 +48,7 @@ async function signIn(credentials: Credentials, formData: FormData, typedUsernam
 }
 
 export async function logoutAction(): Promise<void> {
-  // middleware.ts answers the landing page with Clear-Site-Data when no session cookie is left.
+  // A server action cannot send Clear-Site-Data: the cookie's deletion (Set-Cookie) is the sign-out.
   redirect(await signOutThisBrowser(await getClient()));
 }
 

@@ -1,6 +1,7 @@
 import { signOutThisBrowser } from "@/lib/auth";
 import { isCrossSiteRequest } from "@/lib/origin";
 import { getClient } from "@/lib/request-context";
+import { CLEAR_SITE_DATA_ON_SIGN_OUT } from "@/lib/security-headers";
 
 /**
  * The Sign out button's target: a plain form post, so it works without
@@ -12,6 +13,8 @@ export async function POST(request: Request): Promise<Response> {
   // middleware.ts refuses cross-site posts already; this holds if it is skipped.
   if (isCrossSiteRequest(request)) return new Response("Cross-site request refused.", { status: 403 });
   const landing = await signOutThisBrowser(await getClient());
-  // middleware.ts answers the landing page with Clear-Site-Data when no session is left.
-  return new Response(null, { status: 303, headers: { Location: landing, "Cache-Control": "no-store" } });
+  return new Response(null, {
+    status: 303,
+    headers: { Location: landing, "Cache-Control": "no-store", "Clear-Site-Data": CLEAR_SITE_DATA_ON_SIGN_OUT },
+  });
 }

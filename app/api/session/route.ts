@@ -6,6 +6,7 @@ import { readDeviceCookie } from "@/lib/device-cookie";
 import { isCrossSiteRequest } from "@/lib/origin";
 import { readBody } from "@/lib/request";
 import { getClient } from "@/lib/request-context";
+import { CLEAR_SITE_DATA_ON_SIGN_OUT } from "@/lib/security-headers";
 import { HashingBusyError } from "@/lib/password-workers";
 import { ThrottledError } from "@/lib/throttle";
 import { catchUnavailable, serviceUnavailableJson } from "@/lib/unavailable";
@@ -59,7 +60,8 @@ export async function GET(): Promise<Response> {
 }
 
 /**
- * Sign out: 204, the session revoked and the cookie cleared, signed in or not.
+ * Sign out: 204, the session revoked, the cookie cleared and this origin's
+ * storage too (Clear-Site-Data), signed in or not.
  * While the database cannot be used: 503 and the cookie kept, unlike the sign-out
  * button (app/(auth)/actions.ts): a client can retry, and a retry without the
  * cookie would report success for a session that was never revoked.
@@ -68,6 +70,6 @@ export async function DELETE(request: Request): Promise<Response> {
   if (isCrossSiteRequest(request)) return forbidden();
   return catchUnavailable("DELETE /api/session", async () => {
     await endSession(await getClient());
-    return new Response(null, { status: 204, headers: { ...NO_STORE, "Clear-Site-Data": '"cookies"' } });
+    return new Response(null, { status: 204, headers: { ...NO_STORE, "Clear-Site-Data": CLEAR_SITE_DATA_ON_SIGN_OUT } });
   }, serviceUnavailableJson);
 }
