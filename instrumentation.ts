@@ -1,13 +1,10 @@
-// Runs once when the server starts, on the Node.js runtime (the edge runtime
-// has no diagnostics channels, signals or SQLite).
+// Runs once when the server starts, on the Node.js runtime: refuse to serve with
+// a bad configuration, and stop gracefully on SIGTERM.
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs") {
-    const { exitOnBadConfig } = await import("./lib/boot-check");
+    const { exitOnBadConfig } = await import("./lib/server/boot-check");
     await exitOnBadConfig();
-    const { getSessionOptions } = await import("./lib/session-config");
-    const { installSessionHandoff } = await import("./lib/session-handoff");
-    installSessionHandoff(getSessionOptions().cookieName);
-    const { installGracefulShutdown } = await import("./lib/shutdown");
+    const { installGracefulShutdown } = await import("./lib/server/shutdown");
     installGracefulShutdown();
   }
 }

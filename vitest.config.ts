@@ -13,8 +13,8 @@ export default defineConfig({
   test: {
     include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"],
     environment: "node",
-    // Each test file gets its own migrated SQLite database (lib/test-setup.ts).
-    setupFiles: ["lib/test-setup.ts"],
+    // Each test file gets its own migrated SQLite database (test/setup.ts).
+    setupFiles: ["test/setup.ts"],
     env: {
       // bcrypt at the minimum cost keeps password tests quick.
       BCRYPT_COST: "10",

@@ -43,7 +43,7 @@ test.describe("npm run users", () => {
     // 40 characters but 80 bytes: bcrypt would silently drop the tail.
     { rule: "over 72 bytes", password: () => "é".repeat(40), message: /72 bytes/ },
     { rule: "containing the username", password: (username) => `My-${username.toUpperCase()}-pass`, message: /must not contain the username/ },
-    // On the shipped list of common passwords (lib/data/common-passwords.txt), in any case.
+    // On the shipped list of common passwords (lib/auth/data/common-passwords.txt), in any case.
     { rule: "that is too common", password: () => "1QAZ2WSX3EDC", message: /too common/ },
     // Not on the list, but the strength estimate's: what is wrong, and how to do better.
     { rule: "that is easy to guess", password: () => "keycard123456", message: /^users: There should not be any personal or page related data\. Add more words that are less common\.$/m },

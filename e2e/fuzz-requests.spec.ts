@@ -7,10 +7,10 @@
 // the server's output. Case count and seed: lib/test-fuzz.ts.
 import fc from "fast-check";
 import http from "node:http";
-import { MAX_FORM_BYTES } from "../lib/form-post";
-import { MAX_BODY_BYTES } from "../lib/request";
-import { fuzzParameters, fuzzSettings } from "../lib/test-fuzz";
-import { noJsFormData, serverActionInputs } from "../scripts/no-js-form";
+import { MAX_FORM_BYTES } from "../lib/http/form-post";
+import { MAX_BODY_BYTES } from "../lib/http/body";
+import { fuzzParameters, fuzzSettings } from "../test/fuzz";
+import { noJsFormData, serverActionInputs } from "../test/no-js-form";
 import { expect, expectNoLeak, test } from "./fixtures";
 import { sendRaw, type RawAnswer, type RawRequest } from "./raw-http";
 import { startServer, type Server } from "./servers";
@@ -132,7 +132,7 @@ function expectNoStackTrace(output: string, label: string): void {
 // ---- Tests --------------------------------------------------------------------
 
 // Next.js 16.4 answered each of these with a 500 or a stack trace in the log, or
-// both (TRACE); lib/request-hooks.mjs, lib/form-post.ts and the image setting in
+// both (TRACE); lib/server/request-hooks.mjs, lib/http/form-post.ts and the image setting in
 // next.config.mjs now answer them with a 4xx, and print nothing.
 test("what used to be a 500 is a 4xx, with Allow where the method is wrong, and nothing in the log", async () => {
   const cases: Array<{ request: RawRequest; status: number; allow?: string }> = [

@@ -7,8 +7,8 @@ import type { APIRequestContext, APIResponse } from "@playwright/test";
 import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import { unsealData } from "iron-session";
-import { anyText, assembled, fuzzParameters, fuzzSettings, headerText } from "../lib/test-fuzz";
-import { noJsFormData, serverActionInputs, hiddenInputs } from "../scripts/no-js-form";
+import { anyText, assembled, fuzzParameters, fuzzSettings, headerText } from "../test/fuzz";
+import { noJsFormData, serverActionInputs, hiddenInputs } from "../test/no-js-form";
 import { SESSION_COOKIE, expect, sessionSecret, sessionSetCookie, test, unsealSession, withSession, type TestUser } from "./fixtures";
 
 const RUNS = 40;
@@ -50,7 +50,8 @@ function attempts(user: TestUser): fc.Arbitrary<Attempt> {
  * earlier case's sign-in into this one.
  */
 function newClient(spoofed: string): Record<string, string> {
-  const own = `2001:db8:f022::${randomBytes(6).toString("hex").match(/.{4}/g)?.join(":")}`;
+  // A /64 of its own: the server counts IPv6 clients by /64.
+  const own = `2001:db8:${randomBytes(6).toString("hex").match(/.{4}/g)?.join(":")}::1`;
   return { "X-Forwarded-For": spoofed ? `${spoofed}, ${own}` : own, Cookie: "" };
 }
 
@@ -260,7 +261,7 @@ test("the sign-up form: any fields; a session only for a new account that these 
 // Next.js 16.4's own decoding of a server-action post, before any code of this
 // app runs, answered these with a 500 (the server logged "⨯ Error: Body exceeded
 // 1 MB limit.", "⨯ Error: Connection closed.", "⨯ TypeError: Failed to parse body
-// as FormData."); middleware now refuses them first (lib/form-post.ts).
+// as FormData."); middleware now refuses them first (lib/http/form-post.ts).
 const NEXT_ACTION_500S: Array<{ name: string; send: (actionInputs: Array<[string, string]>) => { headers?: Record<string, string>; multipart?: FormData; data?: string } }> = [
   {
     name: "a form field over the 1 MB server-action body limit",

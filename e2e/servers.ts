@@ -10,7 +10,7 @@ import { once } from "node:events";
 import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "../scripts/production-server";
+import { freePort } from "../bench/production-server";
 import { expect, sessionSecret, sessionSetCookie, type TestUser } from "./fixtures";
 
 /** How a server process ended; `leftovers`: processes of its group still running after npm exited. */
@@ -205,7 +205,7 @@ export async function runRefusedStart({
 }
 
 /** What npm start does first, and the README says for the standalone server. */
-export const PRELOAD_HOOKS = ["--import", "./lib/request-hooks.mjs"];
+export const PRELOAD_HOOKS = ["--import", "./lib/server/request-hooks.mjs"];
 
 /** How `script` starts: the command, its arguments and its working directory. */
 function commandFor(script: ServerOptions["script"], standaloneDir: string | undefined): [string, string[], string] {

@@ -1,8 +1,8 @@
 // The self-contained server of the README's Deploy section: `npm run
 // build:standalone`, migrations applied from a checkout, then `node --import
-// ./lib/request-hooks.mjs server.js` in the folder, with no project node_modules above it (scripts/test.ts builds
+// ./lib/server/request-hooks.mjs server.js` in the folder, with no project node_modules above it (scripts/test.ts builds
 // it and copies it out of the checkout). The password workers load bcryptjs by
-// name from that folder (lib/password-workers.ts), so a sign-in there shows the
+// name from that folder (lib/auth/password-workers.ts), so a sign-in there shows the
 // build carried it.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";

@@ -90,7 +90,7 @@ test("requests from the moment the port opens get the security headers and their
   }
 });
 
-// Without lib/request-hooks.mjs preloaded no request would carry its client's
+// Without lib/server/request-hooks.mjs preloaded no request would carry its client's
 // address, and every client would share one throttle.
 test("`next start` without the request hooks does not start: it exits 1 and says how to start", () => {
   const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
@@ -103,7 +103,7 @@ test("`next start` without the request hooks does not start: it exits 1 and says
       env: { ...process.env, NODE_OPTIONS: "", SESSION_SECRET: sessionSecret(), DATABASE_URL: `file:${path.join(directory, "keycard.db")}`, NEXT_TELEMETRY_DISABLED: "1" },
     });
     expect(run.status, run.stdout + run.stderr).toBe(1);
-    expect(run.stderr).toContain("started without lib/request-hooks.mjs");
+    expect(run.stderr).toContain("started without lib/server/request-hooks.mjs");
     expect(run.stderr).toContain("npm start");
   } finally {
     rmSync(directory, { recursive: true, force: true });

@@ -2,12 +2,12 @@ import { beforeEach, describe, expect, it } from "vitest";
 
 import { changePassword } from "./account";
 import { db } from "./db/client";
-import { verifyPassword } from "./password";
-import { createSession } from "./session";
-import { generateSessionToken, validateSessionToken, type ValidatedSession } from "./session-lookup";
-import { clearDatabase, failuresOf, skipRandomPruning, throttledBy } from "./test-db";
-import { ThrottledError } from "./throttle";
-import { createUser, findUserWithHash, type PublicUser } from "./users";
+import { verifyPassword } from "./auth/password";
+import { createSession } from "./session/store";
+import { generateSessionToken, validateSessionToken, type ValidatedSession } from "./session/store";
+import { clearDatabase, failuresOf, skipRandomPruning, throttledBy } from "../test/db";
+import { ThrottledError } from "./auth/throttle";
+import { createUser, findUserWithHash, type PublicUser } from "./auth/accounts";
 
 const PASSWORD = "correct horse battery staple";
 const NEW_PASSWORD = "vellum otter quasar lantern";

@@ -1,9 +1,11 @@
+// What a signed-in user does on /account: change the password, see and end
+// their sessions, read their recent security activity.
 import "server-only";
-import { recordEvent } from "./audit";
-import { authenticate } from "./auth";
-import type { Client } from "./request-context";
-import type { ValidatedSession } from "./session-lookup";
-import { setPasswordAndSignOut } from "./users";
+import { listRecentEvents, recordEvent } from "./audit";
+import { setPasswordAndSignOut } from "./auth/accounts";
+import { authenticate } from "./auth/sign-in";
+import type { Client } from "./http/client";
+import { listActiveSessions, revokeUserSession, revokeUserSessions, type ValidatedSession } from "./session/store";
 
 /**
  * Changes the signed-in user's password after checking the current one, then
@@ -27,4 +29,21 @@ export async function changePassword(
   const revoked = await setPasswordAndSignOut(user.username, next, session.id);
   await recordEvent({ type: "password_changed", client, userId: user.id, detail: `${revoked} other session(s) signed out` });
   return "changed";
+}
+
+/** The user's sessions that still count, and their last 20 security events. */
+export async function accountOverview(userId: number) {
+  const [sessions, events] = await Promise.all([listActiveSessions(userId), listRecentEvents(userId)]);
+  return { sessions, events };
+}
+
+/** Ends one of the user's other sessions; a session id that is not theirs ends nothing. */
+export async function revokeOtherSession({ user }: ValidatedSession, sessionId: string, client: Client): Promise<void> {
+  if (await revokeUserSession(user.id, sessionId)) await recordEvent({ type: "session_revoked", client, userId: user.id });
+}
+
+/** "Sign out everywhere else": every session of the user but this one. */
+export async function revokeOtherSessions({ session, user }: ValidatedSession, client: Client): Promise<void> {
+  const ended = await revokeUserSessions(user.id, session.id);
+  await recordEvent({ type: "sessions_revoked", client, userId: user.id, detail: `${ended} session(s)` });
 }

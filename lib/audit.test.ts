@@ -2,8 +2,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 
 import { AUDIT_RETENTION_DAYS, listRecentEvents, pruneEvents, recordEvent } from "./audit";
 import { db } from "./db/client";
-import { columnsOf, rawRows, resetToUsers, skipRandomPruning } from "./test-db";
-import type { PublicUser } from "./users";
+import { columnsOf, rawRows, resetToUsers, skipRandomPruning } from "../test/db";
+import type { PublicUser } from "./auth/accounts";
 
 const DAY = 24 * 60 * 60 * 1000;
 const CLIENT = { ip: "203.0.113.7", userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0" };

@@ -67,7 +67,7 @@ export function readSessionConfig(env: Env): SessionConfig {
 
 /**
  * An idle timeout: at least 5 minutes, because "last seen" is written only once a
- * minute (lib/session.ts), and never longer than the lifetime it belongs to.
+ * minute (lib/session/store.ts), and never longer than the lifetime it belongs to.
  */
 function readIdle(env: Env, name: string, fallback: number, lifetime: number): number {
   return readInteger(env, name, Math.min(fallback, lifetime), 5 * MINUTE, lifetime);

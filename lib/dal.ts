@@ -1,32 +1,29 @@
+// The data access layer: who is signed in, checked for real. Middleware only
+// turns away requests whose cookie cannot even be opened; every page, action
+// and route that needs the user asks here, so skipping middleware
+// (CVE-2025-29927) gains an attacker nothing.
 import "server-only";
-import { cookies, headers } from "next/headers";
+import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { recordEvent } from "./audit";
-import { getClient } from "./request-context";
-import { getSessionOptions } from "./session-config";
-import { takeHandoff } from "./session-handoff";
-import { checkSessionSeal, type CookieCheck, type ValidatedSession } from "./session-lookup";
-import type { PublicUser } from "./users";
+import type { PublicUser } from "./db/users";
+import { getClient } from "./http/client";
+import { getSessionOptions } from "./session/seal";
+import { checkSessionSeal, type ValidatedSession } from "./session/store";
 
 /**
  * This request's session and user, checked against the database: one query for
- * both, once per request. Middleware makes that check and hands it over
- * (lib/session-handoff.ts); a request that did not pass middleware is checked
- * here. Every page, action and route asks here, never the cookie directly.
+ * both, once per request (React's cache() shares the answer within it).
  */
 export const getCurrentSession = cache(async (): Promise<ValidatedSession | null> => {
-  const check = await checkThisRequest();
+  const cookie = (await cookies()).get(getSessionOptions().cookieName)?.value;
+  const check = await checkSessionSeal(cookie);
   if (check.ok) return check.value;
   // Never log the cookie itself.
   if (check.rejected) await noteRejectedCookie(check.rejected, check.claimedUserId);
   return null;
 });
-
-async function checkThisRequest(): Promise<CookieCheck> {
-  const cookie = (await cookies()).get(getSessionOptions().cookieName)?.value;
-  return takeHandoff(await headers(), cookie) ?? checkSessionSeal(cookie);
-}
 
 export async function getCurrentUser(): Promise<PublicUser | null> {
   return (await getCurrentSession())?.user ?? null;

@@ -6,13 +6,13 @@ import fc from "fast-check";
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, it } from "vitest";
 
-import { clientIpFrom, parseIp, throttleNetwork } from "./client";
-import { isCrossSiteRequest } from "./origin";
-import { isPasswordTooLong } from "./password";
-import { MAX_BODY_BYTES, readBody, type BodyResult } from "./request";
-import { DEFAULT_AFTER_LOGIN, safeNextPath } from "./safe-next";
-import { hasSessionShape, type SessionCookieData } from "./session-config";
-import { anyText, assembled, fuzzParameters, fuzzSettings, headerText } from "./test-fuzz";
+import { clientIpFrom, parseIp, throttleNetwork } from "./http/client";
+import { isCrossSiteRequest } from "./http/origin";
+import { isPasswordTooLong } from "./auth/password";
+import { MAX_BODY_BYTES, readBody, type BodyResult } from "./http/body";
+import { DEFAULT_AFTER_LOGIN, safeNextPath } from "./http/safe-next";
+import { hasSessionShape, type SessionCookieData } from "./session/seal";
+import { anyText, assembled, fuzzParameters, fuzzSettings, headerText } from "../test/fuzz";
 import {
   checkPasswordChange,
   checkSignup,
@@ -21,7 +21,7 @@ import {
   firstIssue,
   formString,
   normalizeUsername,
-} from "./validation";
+} from "./auth/validation";
 
 const RUNS = 300;
 const settings = () => fuzzParameters(RUNS);
@@ -318,7 +318,7 @@ describe("readBody", () => {
     return new Request(ENDPOINT, { method: "POST", headers, body: stream, duplex: "half" } as RequestInit);
   }
 
-  /** What the API promises (README, lib/request.ts), stated without its code. */
+  /** What the API promises (docs/api.md, lib/http/body.ts), stated without its code. */
   function promised(type: string, bytes: Uint8Array): BodyResult["ok"] | 400 | 413 | 415 {
     const essence = (type.split(";")[0] ?? "").trim().toLowerCase();
     if (essence !== "application/json" && essence !== "application/x-www-form-urlencoded") return 415;

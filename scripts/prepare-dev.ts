@@ -1,11 +1,11 @@
 // Runs before `npm run dev`: zero-configuration development. Creates a session
 // secret in .env.local once, applies migrations, and adds the demo user, all in
 // the development database: package.json sets NODE_ENV as `next dev` does, so
-// both pick the same file (lib/database-path.ts).
+// both pick the same file (lib/config.ts).
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { getDatabasePath } from "../lib/config";
-import { DEMO_ACCOUNT } from "../lib/demo-account";
+import { DEMO_ACCOUNT } from "../lib/auth/demo-account";
 import { exitOnError, migrateDatabase } from "./migrate";
 
 const ENV_FILE = ".env.local";
@@ -21,7 +21,7 @@ function ensureDevSecret(): void {
 
 async function ensureDemoUser(): Promise<void> {
   // Imported late: lib/users opens the database, which must be migrated first.
-  const { findUserWithHash, createUser } = await import("../lib/users");
+  const { findUserWithHash, createUser } = await import("../lib/auth/accounts");
   if (await findUserWithHash(DEMO_ACCOUNT.username)) return;
   await createUser(DEMO_ACCOUNT.username, DEMO_ACCOUNT.password);
   console.log(`keycard: created the demo user ${DEMO_ACCOUNT.username} / ${DEMO_ACCOUNT.password} in ${getDatabasePath()} (development only)`);

@@ -8,8 +8,8 @@
 //   revoke <username>                     sign the user out everywhere
 import { createInterface } from "node:readline";
 import { migrateDatabase } from "./migrate";
-import { checkPasswordPolicy } from "../lib/password-policy";
-import { revokeUserSessions } from "../lib/session";
+import { checkPasswordPolicy } from "../lib/auth/password-policy";
+import { revokeUserSessions } from "../lib/session/store";
 import {
   createUser,
   findUserByUsername,
@@ -18,8 +18,8 @@ import {
   setPasswordAndSignOut,
   UsernameTakenError,
   UserNotFoundError,
-} from "../lib/users";
-import { checkUsername, normalizeUsername } from "../lib/validation";
+} from "../lib/auth/accounts";
+import { checkUsername, normalizeUsername } from "../lib/auth/validation";
 
 const USAGE = `Usage: npm run users -- <command>
   add <username> [--password-stdin]     create a user

@@ -1,16 +1,15 @@
 "use server";
 import { redirect } from "next/navigation";
-import { recordEvent } from "@/lib/audit";
-import { authenticate, createAccount, signOutThisBrowser, startSession } from "@/lib/auth";
-import { readDeviceCookie } from "@/lib/device-cookie";
+import { readDeviceCookie } from "@/lib/auth/device-cookie";
+import { HashingBusyError, ThrottledError } from "@/lib/auth/errors";
+import { authenticate, startSession } from "@/lib/auth/sign-in";
+import { signOutThisBrowser } from "@/lib/auth/sign-out";
+import { signUp, type SignUpRefusal } from "@/lib/auth/sign-up";
+import { credentialsSchema, firstIssue, formString, type Credentials } from "@/lib/auth/validation";
 import { isSignupOpen } from "@/lib/config";
-import { getClient } from "@/lib/request-context";
-import { HashingBusyError } from "@/lib/password-workers";
-import { safeNextPath } from "@/lib/safe-next";
-import { consumeAttempt, signupKey, ThrottledError } from "@/lib/throttle";
-import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/unavailable";
-import { UsernameTakenError } from "@/lib/users";
-import { checkSignup, credentialsSchema, firstIssue, formString, type Credentials, type FieldErrors } from "@/lib/validation";
+import { getClient } from "@/lib/http/client";
+import { safeNextPath } from "@/lib/http/safe-next";
+import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/http/unavailable";
 
 export type LoginState = {
   error?: string;
@@ -52,11 +51,7 @@ export async function logoutAction(): Promise<void> {
   redirect(await signOutThisBrowser(await getClient()));
 }
 
-export type SignupState = {
-  errors?: FieldErrors<"username" | "password" | "confirm">;
-  message?: string;
-  username?: string;
-};
+export type SignupState = SignUpRefusal & { username?: string };
 
 export async function signupAction(_previous: SignupState, formData: FormData): Promise<SignupState> {
   const typedUsername = formString(formData, "username").slice(0, 256);
@@ -64,38 +59,13 @@ export async function signupAction(_previous: SignupState, formData: FormData): 
 
   const refused = await catchUnavailable(
     "sign-up form",
-    () => signUp(formData, typedUsername),
+    async () => {
+      const input = { username: typedUsername, password: formString(formData, "password"), confirm: formString(formData, "confirm") };
+      const refusal = await signUp(input, await getClient());
+      return refusal && { ...refusal, username: typedUsername };
+    },
     (): SignupState => ({ message: UNAVAILABLE_FORM_MESSAGE, username: typedUsername }),
   );
   if (refused) return refused;
   redirect("/dashboard");
-}
-
-/** Creates the account and signs it in; the state to show instead when it cannot. */
-async function signUp(formData: FormData, typedUsername: string): Promise<SignupState | null> {
-  const client = await getClient();
-  // Every attempt counts, successful or not: creating accounts in bulk is the abuse.
-  try {
-    await consumeAttempt([signupKey(client.ip)]);
-  } catch (error) {
-    if (!(error instanceof ThrottledError)) throw error;
-    await recordEvent({ type: "sign_up_throttled", client, username: typedUsername });
-    return { message: error.message, username: typedUsername };
-  }
-
-  const checked = await checkSignup({
-    username: typedUsername,
-    password: formString(formData, "password"),
-    confirm: formString(formData, "confirm"),
-  });
-  if (!checked.ok) return { errors: checked.errors, username: typedUsername };
-
-  try {
-    await createAccount({ username: checked.username, password: formString(formData, "password") }, client);
-  } catch (error) {
-    if (error instanceof UsernameTakenError) return { errors: { username: error.message }, username: typedUsername };
-    if (error instanceof HashingBusyError) return { message: error.message, username: typedUsername };
-    throw error;
-  }
-  return null;
 }

@@ -1,16 +1,13 @@
 "use server";
 import { redirect } from "next/navigation";
-import { changePassword } from "@/lib/account";
-import { recordEvent } from "@/lib/audit";
+import { changePassword, revokeOtherSession, revokeOtherSessions } from "@/lib/account";
+import { readDeviceCookie } from "@/lib/auth/device-cookie";
+import { HashingBusyError, ThrottledError } from "@/lib/auth/errors";
+import { signOutThisBrowser } from "@/lib/auth/sign-out";
+import { checkPasswordChange, formString, type FieldErrors } from "@/lib/auth/validation";
 import { requireSession } from "@/lib/dal";
-import { readDeviceCookie } from "@/lib/device-cookie";
-import { getClient } from "@/lib/request-context";
-import { revokeUserSession, revokeUserSessions } from "@/lib/session";
-import { HashingBusyError } from "@/lib/password-workers";
-import { ThrottledError } from "@/lib/throttle";
-import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/unavailable";
-import { checkPasswordChange, formString, type FieldErrors } from "@/lib/validation";
-import { logoutAction } from "../(auth)/actions";
+import { getClient } from "@/lib/http/client";
+import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/http/unavailable";
 
 export type ChangePasswordState = {
   errors?: FieldErrors<"current" | "password" | "confirm">;
@@ -51,16 +48,14 @@ export async function revokeSessionAction(_previous: SessionFormState, formData:
     async () => {
       const current = await requireSession("/account");
       if (sessionId === current.session.id) return true;
-      if (await revokeUserSession(current.user.id, sessionId)) {
-        await recordEvent({ type: "session_revoked", client: await getClient(), userId: current.user.id });
-      }
+      await revokeOtherSession(current, sessionId, await getClient());
       return false;
     },
     () => null,
   );
   if (isThisSession === null) return { message: UNAVAILABLE_FORM_MESSAGE };
   // Signing this browser out is the Sign out button's job, database trouble included; it redirects.
-  if (isThisSession) await logoutAction();
+  if (isThisSession) redirect(await signOutThisBrowser(await getClient()));
   redirect("/account");
 }
 
@@ -68,9 +63,7 @@ export async function revokeOtherSessionsAction(): Promise<SessionFormState> {
   const done = await catchUnavailable(
     "sign-out-everywhere form",
     async () => {
-      const current = await requireSession("/account");
-      const ended = await revokeUserSessions(current.user.id, current.session.id);
-      await recordEvent({ type: "sessions_revoked", client: await getClient(), userId: current.user.id, detail: `${ended} session(s)` });
+      await revokeOtherSessions(await requireSession("/account"), await getClient());
       return true;
     },
     () => false,

@@ -1,12 +1,12 @@
 import type { Metadata } from "next";
-import { EVENT_LABELS, listRecentEvents, type EventType } from "@/lib/audit";
-import { describeUserAgent } from "@/lib/client";
-import { requireSession } from "@/lib/dal";
+import { AppNav } from "@/app/ui/app-nav";
+import { accountOverview } from "@/lib/account";
+import { EVENT_LABELS, type EventType } from "@/lib/audit";
 import { getMinPasswordLength } from "@/lib/config";
-import { listActiveSessions } from "@/lib/session";
+import { requireSession } from "@/lib/dal";
+import { describeUserAgent } from "@/lib/http/client";
 import { ChangePasswordForm } from "./change-password-form";
 import { RevokeOtherSessionsForm, RevokeSessionForm } from "./session-forms";
-import { AppNav } from "@/app/ui/app-nav";
 
 export const metadata: Metadata = { title: "Account" };
 
@@ -15,7 +15,7 @@ const formatTime = (date: Date) => `${dateTime.format(date)} UTC`;
 
 export default async function AccountPage() {
   const current = await requireSession("/account");
-  const [sessions, events] = await Promise.all([listActiveSessions(current.user.id), listRecentEvents(current.user.id)]);
+  const { sessions, events } = await accountOverview(current.user.id);
   const others = sessions.filter((session) => session.id !== current.session.id);
 
   return (

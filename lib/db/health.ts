@@ -1,4 +1,5 @@
 import "server-only";
+import { readNotingAvailability } from "./availability";
 import { db } from "./client";
 
 class ProbeDone extends Error {}
@@ -11,7 +12,7 @@ class ProbeDone extends Error {}
  * Waits at most `lockWaitMs` for another process's lock.
  */
 export async function checkDatabaseWritable(lockWaitMs: number): Promise<void> {
-  await db.user.findFirst({ select: { id: true } });
+  await readNotingAvailability(() => db.user.findFirst({ select: { id: true } }));
   try {
     await db.$transaction(
       async (tx) => {

@@ -5,8 +5,8 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDatabasePath } from "../config";
 import { db } from "./client";
-import { clearDatabase } from "../test-db";
-import { isDatabaseUnavailable, unavailabilityCode } from "../unavailable";
+import { clearDatabase } from "../../test/db";
+import { isDatabaseUnavailable, unavailabilityCode } from "./errors";
 
 let holder: Database.Database | null = null;
 

@@ -1,5 +1,6 @@
 import "server-only";
 import { insertEvent } from "./audit";
+import { readNotingAvailability } from "./availability";
 import { db, transaction, type Tx } from "./client";
 
 /** A session as stored: the id is the SHA-256 of the token in the cookie. */
@@ -46,16 +47,18 @@ export async function insertSessionWithinLimit(row: SessionRow, maxPerUser: numb
 
 /**
  * The session and its user's name, by session id: the one query of every
- * signed-in request. Hand-written because it is: the same row through Prisma's
- * findUnique with the relation cost about 0.3 ms of CPU against 0.1 ms for this
- * (docs/performance.md). Plain SQL with quoted names, as SQLite and PostgreSQL
- * both read it.
+ * signed-in request. Hand-written because it matters there: through Prisma's
+ * findUnique with the relation it cost about 0.3 ms of CPU, this 0.1 ms
+ * (measured 2026-12-03, docs/performance.md). Plain SQL with quoted names, as
+ * SQLite and PostgreSQL both read it.
  */
 export async function findSessionWithUser(id: string): Promise<SessionWithUser | null> {
-  const rows = await db.$queryRaw<SessionWithUser[]>`
-    SELECT s."id", s."userId", s."createdAt", s."lastSeenAt", s."expiresAt", s."persistent", s."revokedAt", u."username"
-    FROM "Session" s JOIN "User" u ON u."id" = s."userId"
-    WHERE s."id" = ${id}`;
+  const rows = await readNotingAvailability(
+    () => db.$queryRaw<SessionWithUser[]>`
+      SELECT s."id", s."userId", s."createdAt", s."lastSeenAt", s."expiresAt", s."persistent", s."revokedAt", u."username"
+      FROM "Session" s JOIN "User" u ON u."id" = s."userId"
+      WHERE s."id" = ${id}`,
+  );
   return rows[0] ?? null;
 }
 

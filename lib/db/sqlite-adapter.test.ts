@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDatabasePath } from "../config";
 import { db } from "./client";
-import { clearDatabase } from "../test-db";
+import { clearDatabase } from "../../test/db";
 
 let holder: Database.Database | null = null;
 

@@ -17,7 +17,7 @@
 // a restored file lost its newest rows to the file it replaced).
 import { accessSync, constants, statSync } from "node:fs";
 
-/** How often the path is looked at while connections are open: one stat(2), about 3 µs. */
+/** How often the path is looked at while connections are open: one stat(2). */
 export const FILE_CHECK_INTERVAL_MS = 500;
 
 /** Folds the connection's WAL into the file it has open, then closes it; synchronous. */

@@ -1,7 +1,7 @@
-import { signOutThisBrowser } from "@/lib/auth";
-import { isCrossSiteRequest } from "@/lib/origin";
-import { getClient } from "@/lib/request-context";
-import { CLEAR_SITE_DATA_ON_SIGN_OUT } from "@/lib/security-headers";
+import { signOutThisBrowser } from "@/lib/auth/sign-out";
+import { isCrossSiteRequest } from "@/lib/http/origin";
+import { getClient } from "@/lib/http/client";
+import { CLEAR_SITE_DATA_ON_SIGN_OUT } from "@/lib/http/security-headers";
 
 /**
  * The Sign out button's target: a plain form post, so it works without

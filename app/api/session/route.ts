@@ -1,16 +1,16 @@
 // JSON API for non-browser clients, over the same lib functions as the sign-in form.
-// A database that cannot be used answers 503 JSON with Retry-After (lib/unavailable.ts).
-import { authenticate, endSession, startSession } from "@/lib/auth";
+// A database that cannot be used answers 503 JSON with Retry-After (lib/http/unavailable.ts).
+import { authenticate, startSession } from "@/lib/auth/sign-in";
+import { endSession } from "@/lib/auth/sign-out";
 import { getCurrentUser } from "@/lib/dal";
-import { readDeviceCookie } from "@/lib/device-cookie";
-import { isCrossSiteRequest } from "@/lib/origin";
-import { readBody } from "@/lib/request";
-import { getClient } from "@/lib/request-context";
-import { CLEAR_SITE_DATA_ON_SIGN_OUT } from "@/lib/security-headers";
-import { HashingBusyError } from "@/lib/password-workers";
-import { ThrottledError } from "@/lib/throttle";
-import { catchUnavailable, serviceUnavailableJson } from "@/lib/unavailable";
-import { credentialsSchema, firstIssue } from "@/lib/validation";
+import { readDeviceCookie } from "@/lib/auth/device-cookie";
+import { isCrossSiteRequest } from "@/lib/http/origin";
+import { readBody } from "@/lib/http/body";
+import { getClient } from "@/lib/http/client";
+import { CLEAR_SITE_DATA_ON_SIGN_OUT } from "@/lib/http/security-headers";
+import { HashingBusyError, ThrottledError } from "@/lib/auth/errors";
+import { catchUnavailable, serviceUnavailableJson } from "@/lib/http/unavailable";
+import { credentialsSchema, firstIssue } from "@/lib/auth/validation";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 
