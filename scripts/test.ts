@@ -1,7 +1,7 @@
 // `npm test`: every test there is. Unit tests (vitest), then the production
-// builds (standalone, then the one `npm start` serves), then Playwright end to
-// end against them in a real Chromium. Ends with one line, "N passed, N
-// failed", totalled over both runners.
+// build (with its self-contained server), then Playwright end to end against it
+// in a real Chromium. Ends with one line, "N passed, N failed", totalled over
+// both runners.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -26,14 +26,13 @@ function run(command: string, args: string[]): number {
 }
 
 const unitStatus = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=reports/vitest.json"]);
-// The self-contained server of the README's Deploy section is a build of its
-// own. It is made first and copied out of the checkout, where the project's
-// node_modules cannot stand in for a package it lacks; the main build then
-// replaces .next, and e2e/standalone.spec.ts runs the copy.
+// One production build serves both: `npm start` runs it as any build, and its
+// self-contained server (the README's Deploy section) is copied out of the
+// checkout, where the project's node_modules cannot stand in for a package it
+// lacks, for e2e/standalone.spec.ts.
 const standaloneDir = mkdtempSync(path.join(os.tmpdir(), "keycard-standalone-"));
-const standaloneStatus = run("npm", ["run", "-s", "build:standalone"]);
-if (standaloneStatus === 0) cpSync(".next/standalone", standaloneDir, { recursive: true, verbatimSymlinks: true });
-const buildStatus = standaloneStatus === 0 ? run("npx", ["next", "build"]) : 1;
+const buildStatus = run("npm", ["run", "-s", "build:standalone"]);
+if (buildStatus === 0) cpSync(".next/standalone", standaloneDir, { recursive: true, verbatimSymlinks: true });
 env.E2E_STANDALONE_DIR = standaloneDir;
 const e2eStatus = buildStatus === 0 ? run("npx", ["playwright", "test"]) : 1;
 rmSync(standaloneDir, { recursive: true, force: true });
