@@ -12,8 +12,8 @@
 // 4. gives every other answer a Content-Security-Policy with a fresh nonce, on
 //    the request too, where Next.js reads it for the page's own scripts.
 //
-// Why the Node runtime: the same middleware redirected about 1.7× the requests
-// per second of the edge runtime's sandbox (docs/performance.md).
+// Why the Node runtime: the edge runtime's sandbox made every request measurably
+// dearer (docs/performance.md).
 import type { NextRequest } from "next/server";
 import { NextResponse } from "next/server";
 import { isDatabaseKnownDown } from "./lib/db/availability";

@@ -18,7 +18,7 @@ export default defineConfig({
     env: {
       // bcrypt at the minimum cost keeps password tests quick.
       BCRYPT_COST: "10",
-      // lib/session.ts reads its timeouts from the session config, which needs a secret.
+      // lib/session/store.ts reads its timeouts from the session config, which needs a secret.
       SESSION_SECRET: "vitest-only-session-secret-not-for-any-server",
     },
     testTimeout: 30_000,

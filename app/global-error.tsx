@@ -6,7 +6,7 @@
 // are answered 503 before they get here (middleware for signed-in pages, the
 // forms and the JSON API themselves, lib/http/unavailable.ts).
 // The only error boundary: an app/error.tsx as well put a boundary into every
-// page's payload, which cost signed-in pages about 5% of their throughput
+// page's payload, which made signed-in pages measurably dearer
 // (docs/performance.md), for a notice that reads the same.
 import { Stylesheet } from "./ui/stylesheet";
 import { UnavailableNotice } from "./ui/unavailable-notice";

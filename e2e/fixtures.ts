@@ -231,7 +231,7 @@ export function setCookies(response: APIResponse): SetCookie[] {
     });
 }
 
-/** The device cookie (lib/device-cookie.ts) a response sets, if any. */
+/** The device cookie (lib/auth/device-cookie.ts) a response sets, if any. */
 export function deviceSetCookie(response: APIResponse): SetCookie | undefined {
   return setCookies(response).find((cookie) => cookie.name === DEVICE_COOKIE);
 }

@@ -4,7 +4,7 @@
 // every encoding (JSON, urlencoded, multipart, garbage), sent with a length or
 // chunked, around and far over the limits. Whatever comes in: a 4xx rather than
 // a 5xx, 405 with the methods the path takes, and not a line of stack trace in
-// the server's output. Case count and seed: lib/test-fuzz.ts.
+// the server's output. Case count and seed: test/fuzz.ts.
 import fc from "fast-check";
 import http from "node:http";
 import { MAX_FORM_BYTES } from "../lib/http/form-post";

@@ -2,7 +2,7 @@
 // JSON bodies and content types, arbitrary form fields posted as a no-JS browser
 // does, arbitrary `next` values and arbitrary session cookies. Whatever comes in:
 // never a 5xx, and never a signed-in answer without the right credentials.
-// Case count and seed: lib/test-fuzz.ts (FUZZ_RUNS, FUZZ_SEED; `npm run test:fuzz`).
+// Case count and seed: test/fuzz.ts (FUZZ_RUNS, FUZZ_SEED; `npm run test:fuzz`).
 import type { APIRequestContext, APIResponse } from "@playwright/test";
 import fc from "fast-check";
 import { randomBytes } from "node:crypto";

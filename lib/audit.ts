@@ -21,7 +21,7 @@ export const EVENT_LABELS = {
 
 export type EventType = keyof typeof EVENT_LABELS;
 
-/** Events older than this are deleted (documented in the README). */
+/** Events older than this are deleted (documented in docs/security.md). */
 export const AUDIT_RETENTION_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,6 +1,6 @@
 // Every setting Keycard reads from the environment, read and checked here and
-// nowhere else. checkConfig() runs at start-up (npm start, the server's boot,
-// the CLI), so a bad value stops the process with a message naming the variable
+// nowhere else. checkConfig() runs at start-up (npm start's prestart and the
+// server's boot), so a bad value stops the process with a message naming the variable
 // and a valid example, instead of failing on the first request that needs it.
 import { availableParallelism } from "node:os";
 import path from "node:path";
@@ -76,7 +76,7 @@ function readIdle(env: Env, name: string, fallback: number, lifetime: number): n
 /**
  * SESSION_SECRET is secret number 1; SESSION_SECRET_2, SESSION_SECRET_3, … are
  * newer ones. The newest seals new cookies and all of them unseal, so a secret
- * can be rotated without signing anyone out (README: "Rotating the secret").
+ * can be rotated without signing anyone out (docs/security.md, "Rotating the secret").
  */
 function readSessionSecrets(env: Env, production: boolean): Record<string, string> {
   const secrets: Record<string, string> = {};

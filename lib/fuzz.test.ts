@@ -1,6 +1,6 @@
 // Property-based fuzzing of the lib code that takes input from anyone: fast-check
 // generates the inputs, each property says what must hold for every one of them.
-// Case count and seed: lib/test-fuzz.ts (FUZZ_RUNS, FUZZ_SEED). The HTTP-level
+// Case count and seed: test/fuzz.ts (FUZZ_RUNS, FUZZ_SEED). The HTTP-level
 // counterpart is e2e/fuzz.spec.ts.
 import fc from "fast-check";
 import { sealData, unsealData } from "iron-session";

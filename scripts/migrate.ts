@@ -1,5 +1,6 @@
 // `npm run db:migrate`: apply pending migrations to DATABASE_URL's SQLite file.
 // Equivalent to `prisma migrate deploy`, without the native engine (lib/db/migrate.ts).
+import "./load-env";
 import path from "node:path";
 import { getDatabasePath } from "../lib/config";
 import { applyMigrations, MigrationError } from "../lib/db/migrate";

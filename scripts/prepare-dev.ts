@@ -2,6 +2,7 @@
 // secret in .env.local once, applies migrations, and adds the demo user, all in
 // the development database: package.json sets NODE_ENV as `next dev` does, so
 // both pick the same file (lib/config.ts).
+import "./load-env";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { getDatabasePath } from "../lib/config";

@@ -1,5 +1,6 @@
 // Runs before `npm start`: refuse to serve with a bad configuration, then bring
 // the database up to date, so a deploy is `npm run build && npm start`.
+import "./load-env";
 import { checkConfig } from "../lib/config";
 import { exitOnError, migrateDatabase } from "./migrate";
 

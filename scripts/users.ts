@@ -6,6 +6,7 @@
 //   remove <username>                     delete a user; their sessions end at once
 //   passwd <username> [--password-stdin]  set a new password; signs the user out everywhere
 //   revoke <username>                     sign the user out everywhere
+import "./load-env";
 import { createInterface } from "node:readline";
 import { migrateDatabase } from "./migrate";
 import { checkPasswordPolicy } from "../lib/auth/password-policy";

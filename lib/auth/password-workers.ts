@@ -1,6 +1,6 @@
 // bcrypt on worker threads. bcryptjs is pure JavaScript: its async mode still
-// runs every round on the event loop, so one sign-in at cost 12 (~300 ms here)
-// stalls every other request of the process, and sign-ins cannot use more
+// runs every round on the event loop, so one sign-in at cost 12 (a third of a second
+// on a typical core) stalls every other request of the process, and sign-ins cannot use more
 // than one core. This pool runs it on threads sized to the cores, with a
 // bounded queue, at a lower CPU priority than the event loop, so pages stay
 // responsive while passwords are checked.

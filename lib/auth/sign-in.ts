@@ -19,7 +19,7 @@ import type { Credentials } from "./validation";
  * every password worker is taken (the attempt is given back: load is not a guess).
  *
  * Which throttles: every attempt counts against the network's sign-in volume.
- * A browser with this user's device cookie (lib/device-cookie.ts) guesses
+ * A browser with this user's device cookie (lib/auth/device-cookie.ts) guesses
  * against its own allowance; any other attempt against the account's and the
  * network's, so strangers share the account's lockout and the user's own
  * browsers stay out of it.

@@ -32,7 +32,7 @@ const DAY = 24 * 60 * MINUTE;
 export const RULES = {
   // One account: a handful of typos, then 30 s, 1 min, 2 min, … up to 15 min.
   account: { kind: "backoff", freeFailures: 5, baseDelaySeconds: 30, maxDelaySeconds: 15 * MINUTE, forgetAfterSeconds: DAY },
-  // One browser that has signed in to the account before (lib/device-cookie.ts):
+  // One browser that has signed in to the account before (lib/auth/device-cookie.ts):
   // the same allowance as the account, but its own, so a stranger's guesses
   // never lock it out and a stolen device cookie buys no more than this.
   device: { kind: "backoff", freeFailures: 5, baseDelaySeconds: 30, maxDelaySeconds: 15 * MINUTE, forgetAfterSeconds: DAY },

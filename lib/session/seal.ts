@@ -39,9 +39,9 @@ export function hasSessionShape(data: Partial<SessionCookieData>): data is Sessi
 /** The seal's contents, or why it did not open (null: nothing wrong with it, just nothing in it). */
 export type OpenedSeal = { ok: true; data: SessionCookieData } | { ok: false; reason: UnsealErrorReason | null };
 
-// Opening a seal costs about a millisecond of CPU (key derivations, an HMAC, a
-// decryption), more than the rest of a signed-in request's own work, and a
-// browser sends the same seal with every request (docs/performance.md). So a
+// Opening a seal (key derivations, an HMAC, a decryption) is the costliest part
+// of a signed-in request's own work, and a browser sends the same seal with
+// every request (docs/performance.md). So a
 // seal that opened is remembered for a minute, keyed by the whole seal: only a
 // string that has already proved itself skips the cryptography, and the
 // session's row is checked on every request all the same. Bounded, oldest out first.
