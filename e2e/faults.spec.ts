@@ -25,7 +25,8 @@ import {
   withSession,
   type TestUser,
 } from "./fixtures";
-import { signInTo, startServer, whyNoUnprivilegedServer, type Server } from "./servers";
+import { whyNoUnprivilegedServer } from "./server-user";
+import { signInTo, startServer, type Server } from "./servers";
 
 const UNAVAILABLE = "Service unavailable, try again shortly";
 
@@ -188,6 +189,8 @@ test("a read-only database (chmod 444): sign-in 503, reading and signing out go 
   testInfo.setTimeout(90_000);
   // Root writes whatever the mode says, so the server must run as "nobody".
   const noUnprivilegedServer = whyNoUnprivilegedServer();
+  // Playwright's list of results does not show why a test was skipped.
+  if (noUnprivilegedServer) console.log(`Skipped: ${noUnprivilegedServer}`);
   test.skip(noUnprivilegedServer !== null, noUnprivilegedServer ?? "");
   const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
   const databasePath = path.join(directory, "keycard.db");

@@ -7,11 +7,12 @@
 import type { APIRequestContext } from "@playwright/test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../scripts/production-server";
 import { expect, sessionSecret, sessionSetCookie, type TestUser } from "./fixtures";
+import { asRoot, copyCheckoutForServerUser, handToServerUser, NOBODY } from "./server-user";
 
 /** How a server process ended; `leftovers`: processes of its group still running after npm exited. */
 export type Exit = { code: number | null; signal: NodeJS.Signals | null; leftovers: boolean };
@@ -44,34 +45,14 @@ export type ServerOptions = {
   keep?: boolean;
   /**
    * Run as "nobody" when the tests run as root (CI does), so that file
-   * permissions mean something: root writes to a file whatever its mode.
+   * permissions mean something: root writes to a file whatever its mode. It
+   * runs from a copy of the checkout (e2e/server-user.ts); check
+   * whyNoUnprivilegedServer() first.
    */
   unprivileged?: boolean;
   /** When the server counts as up, by the status of GET /api/health. */
   ready?: (status: number) => boolean;
 };
-
-const NOBODY = 65534;
-const asRoot = process.getuid?.() === 0;
-
-/**
- * Why an unprivileged server cannot run here, or null when it can: as root, the
- * user "nobody" must be able to reach and read the checkout (a clone inside a
- * `mktemp -d` folder, mode 0700, is out of its reach; .ci/run opens it).
- */
-export function whyNoUnprivilegedServer(): string | null {
-  if (!asRoot) return null;
-  const probe = spawnSync(process.execPath, ["-e", "require('node:fs').accessSync('package.json')"], { uid: NOBODY, gid: NOBODY, cwd: process.cwd() });
-  if (probe.status === 0 && !probe.error) return null;
-  return `the user "nobody" cannot read this checkout (${process.cwd()}), so no unprivileged server can run; give its folders o+rx to run this test as root`;
-}
-
-/** Gives the folder and everything in it to the user an unprivileged server runs as. */
-export function handToServerUser(directory: string): void {
-  if (!asRoot) return;
-  chownSync(directory, NOBODY, NOBODY);
-  for (const name of readdirSync(directory)) chownSync(path.join(directory, name), NOBODY, NOBODY);
-}
 
 function isGroupRunning(pid: number): boolean {
   try {
@@ -96,6 +77,7 @@ export async function startServer({
   const port = await freePort();
   const origin = `http://localhost:${port}`;
   if (unprivileged) handToServerUser(folder);
+  const checkout = unprivileged && asRoot ? copyCheckoutForServerUser(folder) : process.cwd();
   const serverEnv: NodeJS.ProcessEnv = {
     ...process.env,
     // npm writes its logs under HOME.
@@ -110,7 +92,7 @@ export async function startServer({
   };
   // The standalone folder has no migrations of its own: they are applied from this checkout, as the README says.
   if (script === "standalone") migrate(serverEnv);
-  const [command, args, cwd] = commandFor(script, standaloneDir);
+  const [command, args, cwd] = commandFor(script, standaloneDir, checkout);
   let output = "";
   // Its own process group, so stop() can tell whether anything outlived the process it started.
   const child: ChildProcess = spawn(command, args, {
@@ -146,6 +128,7 @@ export async function startServer({
         // Already gone.
       }
     }
+    if (checkout !== process.cwd()) rmSync(checkout, { recursive: true, force: true });
     if (!keep) rmSync(folder, { recursive: true, force: true });
     return { code: ended?.[0] ?? null, signal: ended?.[1] ?? null, leftovers };
   };
@@ -160,9 +143,9 @@ export async function startServer({
 }
 
 /** How `script` starts: the command, its arguments and its working directory. */
-function commandFor(script: ServerOptions["script"], standaloneDir: string | undefined): [string, string[], string] {
-  if (script === "dev") return ["npm", ["run", "dev"], process.cwd()];
-  if (script !== "standalone") return ["npm", ["start"], process.cwd()];
+function commandFor(script: ServerOptions["script"], standaloneDir: string | undefined, checkout: string): [string, string[], string] {
+  if (script === "dev") return ["npm", ["run", "dev"], checkout];
+  if (script !== "standalone") return ["npm", ["start"], checkout];
   if (!standaloneDir) throw new Error('startServer: script "standalone" needs standaloneDir.');
   return [process.execPath, ["server.js"], standaloneDir];
 }
