@@ -61,7 +61,7 @@ test.describe("the database file moved away, then back", () => {
 
   let server: Server;
   test.beforeAll(async ({}, testInfo) => {
-    testInfo.setTimeout(60_000);
+    testInfo.setTimeout(180_000);
     server = await startServer();
   });
   test.afterAll(async () => {
@@ -73,12 +73,12 @@ test.describe("the database file moved away, then back", () => {
     const away = `${server.databasePath}.away`;
     renameSync(server.databasePath, away);
     try {
-      await expect.poll(server.health, { timeout: 5000 }).toBe(503);
+      await expect.poll(server.health).toBe(503);
       await whileAway();
     } finally {
       renameSync(away, server.databasePath);
     }
-    await expect.poll(server.health, { timeout: 5000 }).toBe(200);
+    await expect.poll(server.health).toBe(200);
   }
 
   test("the API answers 503 and writes nothing into the moved file; moved back, the same session works", async ({ request }) => {
@@ -150,7 +150,7 @@ test.describe("the database file moved away, then back", () => {
 });
 
 test("another process holds the write lock past the busy timeout: sign-in waits, then 503, holding up nothing else; reads go on; released, it works", async ({ request }, testInfo) => {
-  testInfo.setTimeout(90_000);
+  testInfo.setTimeout(180_000);
   const server = await startServer();
   try {
     const user = createUser("locked", { file: server.databasePath });
@@ -186,7 +186,7 @@ test("a read-only database (chmod 444): sign-in 503, reading and signing out go 
   browser,
   request,
 }, testInfo) => {
-  testInfo.setTimeout(90_000);
+  testInfo.setTimeout(180_000);
   // Root writes whatever the mode says, so the server must run as "nobody".
   const noUnprivilegedServer = whyNoUnprivilegedServer();
   // Playwright's list of results does not show why a test was skipped.
@@ -219,7 +219,7 @@ test("a read-only database (chmod 444): sign-in 503, reading and signing out go 
 
     // SQLite made the -wal and -shm files read-only too, after the database file.
     for (const suffix of ["", "-wal", "-shm"]) if (existsSync(databasePath + suffix)) chmodSync(databasePath + suffix, 0o644);
-    await expect.poll(server.health, { timeout: 5000 }).toBe(200);
+    await expect.poll(server.health).toBe(200);
     expect((await attemptSignIn(request, server, user)).status()).toBe(200);
   } finally {
     await server.stop();

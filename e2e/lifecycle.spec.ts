@@ -43,7 +43,7 @@ function hasSessionRow(databasePath: string, id: string): boolean {
 }
 
 test("a session survives a restart: same database and secret, same cookie, still signed in", async ({ request }, testInfo) => {
-  testInfo.setTimeout(120_000);
+  testInfo.setTimeout(240_000);
   const first = await startServer({ keep: true });
   try {
     // npm start's migration leaves the file in WAL mode (readers never wait for a writer).
@@ -74,7 +74,7 @@ test("a session survives a restart: same database and secret, same cookie, still
 });
 
 test("SIGTERM: a sign-in in flight still gets its 200, new connections are refused, the database closes, exit 0", async ({ request }, testInfo) => {
-  testInfo.setTimeout(120_000);
+  testInfo.setTimeout(300_000);
   const server = await startServer({ keep: true });
   try {
     // A costly hash keeps the server's bcrypt busy for about a second when the signal comes.
@@ -106,7 +106,7 @@ test("SIGTERM: a sign-in in flight still gets its 200, new connections are refus
 });
 
 test("SIGTERM with a request that never finishes: the server still exits, with the database closed, after the shutdown timeout", async ({}, testInfo) => {
-  testInfo.setTimeout(120_000);
+  testInfo.setTimeout(180_000);
   const server = await startServer({ keep: true });
   try {
     // Half a request: Next.js waits for it to finish (up to Node's 60 s headers
@@ -134,7 +134,7 @@ test("SIGTERM with a request that never finishes: the server still exits, with t
 // A developer's Ctrl-C or an editor's stop button reaches npm; `next dev` behind a
 // shell that does not pass the signal on would keep running, holding the port.
 test("npm run dev: SIGTERM to npm stops the development server too, nothing left running", async ({}, testInfo) => {
-  testInfo.setTimeout(180_000);
+  testInfo.setTimeout(300_000);
   const server = await startServer({ script: "dev" });
   try {
     expect(await server.health()).toBe(200);

@@ -113,12 +113,12 @@ export async function startServer({
     return ready(await health());
   };
   // The development server compiles each route on its first request.
-  await expect.poll(started, { timeout: script === "dev" ? 120_000 : 45_000, intervals: [100, 250, 500] }).toBe(true);
+  await expect.poll(started, { timeout: script === "dev" ? 180_000 : 90_000, intervals: [100, 250, 500] }).toBe(true);
 
   let stopped: Promise<Exit> | null = null;
   const stop = async (): Promise<Exit> => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    const ended = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 20_000))]);
+    const ended = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
     const leftovers = isGroupRunning(pid);
     // Whatever happened, nothing of this server may outlive the test.
     if (leftovers || !ended) {
