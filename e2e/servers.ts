@@ -39,6 +39,8 @@ export type ServerOptions = {
   /** The folder `npm run build:standalone` made, moved out of the checkout (scripts/test.ts). */
   standaloneDir?: string | undefined;
   env?: Record<string, string>;
+  /** Options for `next start` (script "start" only), such as `--keepAliveTimeout`. */
+  args?: string[];
   /** A folder holding keycard.db from an earlier server (a restart); by default a new one. */
   directory?: string;
   /** Keep the folder after stop(), to start another server on it. */
@@ -67,6 +69,7 @@ export async function startServer({
   script = "start",
   standaloneDir,
   env = {},
+  args = [],
   directory,
   keep = false,
   unprivileged = false,
@@ -92,10 +95,10 @@ export async function startServer({
   };
   // The standalone folder has no migrations of its own: they are applied from this checkout, as the README says.
   if (script === "standalone") migrate(serverEnv);
-  const [command, args, cwd] = commandFor(script, standaloneDir, checkout);
+  const [command, commandArgs, cwd] = commandFor(script, standaloneDir, checkout, args);
   let output = "";
   // Its own process group, so stop() can tell whether anything outlived the process it started.
-  const child: ChildProcess = spawn(command, args, {
+  const child: ChildProcess = spawn(command, commandArgs, {
     cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -105,7 +108,7 @@ export async function startServer({
   for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`${command} ${args.join(" ")} did not start.`);
+  if (pid === undefined) throw new Error(`${command} ${commandArgs.join(" ")} did not start.`);
 
   const health = () => fetch(`${origin}/api/health`).then((response) => response.status, () => 0);
   const started = async () => {
@@ -143,9 +146,9 @@ export async function startServer({
 }
 
 /** How `script` starts: the command, its arguments and its working directory. */
-function commandFor(script: ServerOptions["script"], standaloneDir: string | undefined, checkout: string): [string, string[], string] {
+function commandFor(script: ServerOptions["script"], standaloneDir: string | undefined, checkout: string, args: string[]): [string, string[], string] {
   if (script === "dev") return ["npm", ["run", "dev"], checkout];
-  if (script !== "standalone") return ["npm", ["start"], checkout];
+  if (script !== "standalone") return ["npm", ["start", ...(args.length ? ["--", ...args] : [])], checkout];
   if (!standaloneDir) throw new Error('startServer: script "standalone" needs standaloneDir.');
   return [process.execPath, ["server.js"], standaloneDir];
 }
