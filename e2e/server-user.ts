@@ -1,8 +1,9 @@
 // The user "nobody", for a server whose file permissions must mean something:
 // root writes to a file whatever its mode. Such a server cannot run from the
 // checkout itself when the checkout sits under a folder only root can enter (a
-// clone in /root or in a `mktemp -d`, mode 0700), so it runs from a copy of its
-// own, made of hard links (no disk space, no copying of contents).
+// clone in /root or in a `mktemp -d`, mode 0700); it then runs from a copy of
+// its own, made of hard links (no disk space, no copying of contents).
+import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, linkSync, type Dirent, mkdirSync, mkdtempSync, readdirSync, readlinkSync, statSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,13 +17,26 @@ const NOT_COPIED = new Set([".git", "test-results", "reports"]);
 /** Files "nobody" must be able to read for `npm start` to come up, the build included. */
 const READ_BY_SERVER = ["package.json", ".next/BUILD_ID", "node_modules/next/package.json"];
 
+let readsCheckout: boolean | undefined;
+
+/** Whether "nobody" can read the checkout where it is, by its full path (it only needs a copy when not). */
+export function serverUserReadsCheckout(): boolean {
+  readsCheckout ??=
+    spawnSync(process.execPath, ["-e", "require('node:fs').accessSync(process.argv[1])", path.resolve("package.json")], {
+      uid: NOBODY,
+      gid: NOBODY,
+      cwd: "/",
+    }).status === 0;
+  return readsCheckout;
+}
+
 /**
- * Why no server can run as "nobody" here, or null when one can: its copy of the
- * checkout is made of hard links, so it needs the temporary folder on the
- * checkout's filesystem and files that others may read.
+ * Why no server can run as "nobody" here, or null when one can: when it cannot
+ * read the checkout in place, its copy is made of hard links, which needs the
+ * temporary folder on the checkout's filesystem and files that others may read.
  */
 export function whyNoUnprivilegedServer(): string | null {
-  if (!asRoot) return null;
+  if (!asRoot || serverUserReadsCheckout()) return null;
   const checkout = process.cwd();
   const tmp = os.tmpdir();
   if (statSync(checkout).dev !== statSync(tmp).dev) {

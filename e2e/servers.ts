@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { freePort } from "../scripts/production-server";
 import { expect, sessionSecret, sessionSetCookie, type TestUser } from "./fixtures";
-import { asRoot, copyCheckoutForServerUser, handToServerUser, NOBODY } from "./server-user";
+import { asRoot, copyCheckoutForServerUser, handToServerUser, NOBODY, serverUserReadsCheckout } from "./server-user";
 
 /** How a server process ended; `leftovers`: processes of its group still running after npm exited. */
 export type Exit = { code: number | null; signal: NodeJS.Signals | null; leftovers: boolean };
@@ -48,8 +48,8 @@ export type ServerOptions = {
   /**
    * Run as "nobody" when the tests run as root (CI does), so that file
    * permissions mean something: root writes to a file whatever its mode. It
-   * runs from a copy of the checkout (e2e/server-user.ts); check
-   * whyNoUnprivilegedServer() first.
+   * runs from a copy of the checkout when "nobody" cannot reach the checkout
+   * (e2e/server-user.ts); check whyNoUnprivilegedServer() first.
    */
   unprivileged?: boolean;
   /** When the server counts as up, by the status of GET /api/health. */
@@ -80,7 +80,7 @@ export async function startServer({
   const port = await freePort();
   const origin = `http://localhost:${port}`;
   if (unprivileged) handToServerUser(folder);
-  const checkout = unprivileged && asRoot ? copyCheckoutForServerUser(folder) : process.cwd();
+  const checkout = unprivileged && asRoot && !serverUserReadsCheckout() ? copyCheckoutForServerUser(folder) : process.cwd();
   const serverEnv: NodeJS.ProcessEnv = {
     ...process.env,
     // npm writes its logs under HOME.
