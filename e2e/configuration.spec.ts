@@ -14,7 +14,7 @@ test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
 
   let server: Server;
   test.beforeAll(async ({}, testInfo) => {
-    testInfo.setTimeout(60_000);
+    testInfo.setTimeout(180_000);
     server = await startServer({ env: { SIGNUP: "closed", TRUST_PROXY: "0" } });
   });
   test.afterAll(async () => {
@@ -76,7 +76,7 @@ test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
 });
 
 test("GET /api/health answers 503 when the database is missing or is not a database", async ({}, testInfo) => {
-  testInfo.setTimeout(90_000);
+  testInfo.setTimeout(240_000);
   const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
   const garbage = path.join(directory, "garbage.db");
   writeFileSync(garbage, "this is not a SQLite database, whatever its name says");
@@ -85,7 +85,7 @@ test("GET /api/health answers 503 when the database is missing or is not a datab
       const server = await startBareServer(databasePath);
       try {
         const health = () => fetch(`${server.origin}/api/health`).then((response) => response.status, () => 0);
-        await expect.poll(health, { timeout: 45_000, intervals: [100, 250, 500] }).toBe(503);
+        await expect.poll(health, { timeout: 90_000, intervals: [100, 250, 500] }).toBe(503);
         const response = await fetch(`${server.origin}/api/health`);
         expect(response.headers.get("cache-control")).toContain("no-store");
         expect(await response.json()).toEqual({ status: "unavailable" });

@@ -311,7 +311,8 @@ export function runUsersCli(args: string[], input?: string): CliResult {
   const result = spawnSync("npm", ["run", "-s", "users", "--", ...args], {
     encoding: "utf8",
     input: input ?? "",
-    timeout: 30_000,
+    // npm, tsx and Prisma's start-up alone can take many seconds on a busy machine.
+    timeout: 90_000,
     env: { ...process.env, DATABASE_URL: `file:${databasePath()}`, BCRYPT_COST: "10" },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -14,7 +14,7 @@ import { SESSION_COOKIE, expect, sessionSecret, sessionSetCookie, test, unsealSe
 const RUNS = 40;
 const runs = fuzzSettings(RUNS).numRuns;
 // Each case is a request or two; some spend a bcrypt compare.
-test.beforeEach(() => test.setTimeout(30_000 + runs * 500));
+test.beforeEach(({}, testInfo) => testInfo.setTimeout(testInfo.timeout + runs * 500));
 
 // ---- Inputs -------------------------------------------------------------
 

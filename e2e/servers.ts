@@ -7,11 +7,12 @@
 import type { APIRequestContext } from "@playwright/test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../bench/production-server";
 import { expect, sessionSecret, sessionSetCookie, type TestUser } from "./fixtures";
+import { asRoot, copyCheckoutForServerUser, handToServerUser, NOBODY, serverUserReadsCheckout } from "./server-user";
 
 /** How a server process ended; `leftovers`: processes of its group still running after npm exited. */
 export type Exit = { code: number | null; signal: NodeJS.Signals | null; leftovers: boolean };
@@ -38,13 +39,17 @@ export type ServerOptions = {
   /** The folder `npm run build:standalone` made, moved out of the checkout (scripts/test.ts). */
   standaloneDir?: string | undefined;
   env?: Record<string, string>;
+  /** Options for `next start` (script "start" only), such as `--keepAliveTimeout`. */
+  args?: string[];
   /** A folder holding keycard.db from an earlier server (a restart); by default a new one. */
   directory?: string;
   /** Keep the folder after stop(), to start another server on it. */
   keep?: boolean;
   /**
    * Run as "nobody" when the tests run as root (CI does), so that file
-   * permissions mean something: root writes to a file whatever its mode.
+   * permissions mean something: root writes to a file whatever its mode. It
+   * runs from a copy of the checkout when "nobody" cannot reach the checkout
+   * (e2e/server-user.ts); check whyNoUnprivilegedServer() first.
    */
   unprivileged?: boolean;
   /** When the server counts as up, by the status of GET /api/health. */
@@ -52,28 +57,6 @@ export type ServerOptions = {
   /** The address to listen on (HOSTNAME); by default Next.js's, every interface. */
   host?: string | undefined;
 };
-
-const NOBODY = 65534;
-const asRoot = process.getuid?.() === 0;
-
-/**
- * Why an unprivileged server cannot run here, or null when it can: as root, the
- * user "nobody" must be able to reach and read the checkout (a clone inside a
- * `mktemp -d` folder, mode 0700, is out of its reach; .ci/run opens it).
- */
-export function whyNoUnprivilegedServer(): string | null {
-  if (!asRoot) return null;
-  const probe = spawnSync(process.execPath, ["-e", "require('node:fs').accessSync('package.json')"], { uid: NOBODY, gid: NOBODY, cwd: process.cwd() });
-  if (probe.status === 0 && !probe.error) return null;
-  return `the user "nobody" cannot read this checkout (${process.cwd()}), so no unprivileged server can run; give its folders o+rx to run this test as root`;
-}
-
-/** Gives the folder and everything in it to the user an unprivileged server runs as. */
-export function handToServerUser(directory: string): void {
-  if (!asRoot) return;
-  chownSync(directory, NOBODY, NOBODY);
-  for (const name of readdirSync(directory)) chownSync(path.join(directory, name), NOBODY, NOBODY);
-}
 
 function isGroupRunning(pid: number): boolean {
   try {
@@ -89,14 +72,16 @@ async function launch({
   script,
   standaloneDir,
   env,
+  args,
   folder,
   unprivileged,
   host,
-}: Required<Pick<ServerOptions, "script" | "env" | "unprivileged">> & { standaloneDir: string | undefined; folder: string; host: string | undefined }) {
+}: Required<Pick<ServerOptions, "script" | "env" | "args" | "unprivileged">> & { standaloneDir: string | undefined; folder: string; host: string | undefined }) {
   const databasePath = path.join(folder, "keycard.db");
   const port = await freePort();
   const origin = `http://${host ?? "localhost"}:${port}`;
   if (unprivileged) handToServerUser(folder);
+  const checkout = unprivileged && asRoot && !serverUserReadsCheckout() ? copyCheckoutForServerUser(folder) : process.cwd();
   const serverEnv: NodeJS.ProcessEnv = {
     ...process.env,
     // npm writes its logs under HOME.
@@ -113,10 +98,10 @@ async function launch({
   };
   // The standalone folder has no migrations of its own: they are applied from this checkout, as the README says.
   if (script === "standalone") migrate(serverEnv);
-  const [command, args, cwd] = commandFor(script, standaloneDir);
+  const [command, commandArgs, cwd] = commandFor(script, standaloneDir, checkout, args);
   let output = "";
   // Its own process group, so stop() can tell whether anything outlived the process it started.
-  const child: ChildProcess = spawn(command, args, {
+  const child: ChildProcess = spawn(command, commandArgs, {
     cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
@@ -126,7 +111,7 @@ async function launch({
   for (const stream of [child.stdout, child.stderr]) stream?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`${command} ${args.join(" ")} did not start.`);
+  if (pid === undefined) throw new Error(`${command} ${commandArgs.join(" ")} did not start.`);
   const health = () => fetch(`${origin}/api/health`).then((response) => response.status, () => 0);
   return { child, pid, exited, origin, databasePath, output: () => output, health };
 }
@@ -140,20 +125,21 @@ export async function startServer({
   unprivileged = false,
   ready = (status) => status === 200,
   host,
+  args = [],
 }: ServerOptions = {}): Promise<Server> {
   const folder = directory ?? mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
-  const { child, pid, exited, origin, databasePath, output, health } = await launch({ script, standaloneDir, env, folder, unprivileged, host });
+  const { child, pid, exited, origin, databasePath, output, health } = await launch({ script, standaloneDir, env, args, folder, unprivileged, host });
   const started = async () => {
     if (child.exitCode !== null) throw new Error(`The second server exited (${child.exitCode}): ${output()}`);
     return ready(await health());
   };
   // The development server compiles each route on its first request.
-  await expect.poll(started, { timeout: script === "dev" ? 120_000 : 45_000, intervals: [100, 250, 500] }).toBe(true);
+  await expect.poll(started, { timeout: script === "dev" ? 180_000 : 90_000, intervals: [100, 250, 500] }).toBe(true);
 
   let stopped: Promise<Exit> | null = null;
   const stop = async (): Promise<Exit> => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    const ended = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 20_000))]);
+    const ended = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
     const leftovers = isGroupRunning(pid);
     // Whatever happened, nothing of this server may outlive the test.
     if (leftovers || !ended) {
@@ -163,6 +149,7 @@ export async function startServer({
         // Already gone.
       }
     }
+    if (checkout !== process.cwd()) rmSync(checkout, { recursive: true, force: true });
     if (!keep) rmSync(folder, { recursive: true, force: true });
     return { code: ended?.[0] ?? null, signal: ended?.[1] ?? null, leftovers };
   };
@@ -191,7 +178,7 @@ export async function runRefusedStart({
   folder,
   timeoutMs = 60_000,
 }: Pick<ServerOptions, "script" | "standaloneDir" | "env"> & { folder: string; timeoutMs?: number }): Promise<Refusal> {
-  const { child, pid, exited, output, health } = await launch({ script, standaloneDir, env, folder, unprivileged: false, host: undefined });
+  const { child, pid, exited, output, health } = await launch({ script, standaloneDir, env, args: [], folder, unprivileged: false, host: undefined });
   const answered: number[] = [];
   const deadline = Date.now() + timeoutMs;
   while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
@@ -208,9 +195,9 @@ export async function runRefusedStart({
 export const PRELOAD_HOOKS = ["--import", "./lib/server/request-hooks.mjs"];
 
 /** How `script` starts: the command, its arguments and its working directory. */
-function commandFor(script: ServerOptions["script"], standaloneDir: string | undefined): [string, string[], string] {
-  if (script === "dev") return ["npm", ["run", "dev"], process.cwd()];
-  if (script !== "standalone") return ["npm", ["start"], process.cwd()];
+function commandFor(script: ServerOptions["script"], standaloneDir: string | undefined, checkout: string, args: string[]): [string, string[], string] {
+  if (script === "dev") return ["npm", ["run", "dev"], checkout];
+  if (script !== "standalone") return ["npm", ["start", ...(args.length ? ["--", ...args] : [])], checkout];
   if (!standaloneDir) throw new Error('startServer: script "standalone" needs standaloneDir.');
   return [process.execPath, [...PRELOAD_HOOKS, "server.js"], standaloneDir];
 }

@@ -17,7 +17,7 @@ const NEEDS_BUILD = "needs the standalone build `npm test` makes (scripts/test.t
 
 test("the standalone server signs in on its password workers, serves the signed-in page and its assets, and stops cleanly on SIGTERM", async ({ request }, testInfo) => {
   test.skip(!standaloneDir, NEEDS_BUILD);
-  testInfo.setTimeout(90_000);
+  testInfo.setTimeout(180_000);
   // server.js listens on $HOSTNAME, which shells and containers often set to the machine's name.
   const server = await startServer({ script: "standalone", standaloneDir, env: { HOSTNAME: "0.0.0.0" } });
   try {
