@@ -20,7 +20,7 @@ import { isDatabaseKnownDown } from "./lib/db/availability";
 import { checkFormPost } from "./lib/http/form-post";
 import { isCrossSiteRequest, isStateChanging } from "./lib/http/origin";
 import { REDIRECT_POLICY } from "./lib/http/security-headers";
-import { serviceUnavailablePage } from "./lib/http/unavailable";
+import { serviceUnavailablePage } from "./lib/http/service-unavailable";
 import { getSessionOptions, openSeal } from "./lib/session/seal";
 
 const PROTECTED = /^\/(dashboard|protected|account)(\/|$)/;
@@ -47,7 +47,7 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
   // No cookie: no seal to open (a stranger's redirect costs nothing more).
   const opened = cookie ? await openSeal(cookie) : null;
   if (PROTECTED.test(pathname) && !opened?.ok) return redirectToSignIn(request);
-  // The API answers 503 JSON itself (lib/http/unavailable.ts catchUnavailable).
+  // The API answers 503 JSON itself (lib/http/service-unavailable.ts catchUnavailable).
   if (opened?.ok && !isApi && isDatabaseKnownDown()) return serviceUnavailablePage();
 
   return withTransportSecurity(request, NextResponse.next());

@@ -4,7 +4,7 @@
 // its own <html> and <body>. Next.js gives an error boundary no way to set the
 // status, so these pages go out as 500: the database outages it can see coming
 // are answered 503 before they get here (middleware for signed-in pages, the
-// forms and the JSON API themselves, lib/http/unavailable.ts).
+// forms and the JSON API themselves, lib/http/service-unavailable.ts).
 // The only error boundary: an app/error.tsx as well put a boundary into every
 // page's payload, which made signed-in pages measurably dearer
 // (docs/performance.md), for a notice that reads the same.

@@ -113,7 +113,7 @@ async function launch({
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${command} ${commandArgs.join(" ")} did not start.`);
   const health = () => fetch(`${origin}/api/health`).then((response) => response.status, () => 0);
-  return { child, pid, exited, origin, databasePath, output: () => output, health };
+  return { child, pid, exited, origin, databasePath, checkout, output: () => output, health };
 }
 
 export async function startServer({
@@ -128,7 +128,7 @@ export async function startServer({
   args = [],
 }: ServerOptions = {}): Promise<Server> {
   const folder = directory ?? mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
-  const { child, pid, exited, origin, databasePath, output, health } = await launch({ script, standaloneDir, env, args, folder, unprivileged, host });
+  const { child, pid, exited, origin, databasePath, checkout, output, health } = await launch({ script, standaloneDir, env, args, folder, unprivileged, host });
   const started = async () => {
     if (child.exitCode !== null) throw new Error(`The second server exited (${child.exitCode}): ${output()}`);
     return ready(await health());

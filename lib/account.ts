@@ -4,7 +4,7 @@ import "server-only";
 import { listRecentEvents, recordEvent } from "./audit";
 import { setPasswordAndSignOut } from "./auth/accounts";
 import { authenticate } from "./auth/sign-in";
-import type { Client } from "./http/client";
+import type { Client } from "./http/client-address";
 import { listActiveSessions, revokeUserSession, revokeUserSessions, type ValidatedSession } from "./session/store";
 
 /**

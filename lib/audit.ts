@@ -1,6 +1,6 @@
 import "server-only";
 import { deleteEventsBefore, hasEventSince, insertEvent, listRecentEvents as listEventRows, type EventRow } from "./db/audit";
-import type { Client } from "./http/client";
+import type { Client } from "./http/client-address";
 
 // The security audit log (OWASP ASVS 5 V16). Never a password, token or cookie
 // value: only what happened, to whom, from where.

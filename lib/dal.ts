@@ -8,7 +8,7 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import { recordEvent } from "./audit";
 import type { PublicUser } from "./db/users";
-import { getClient } from "./http/client";
+import { getClient } from "./http/client-address";
 import { getSessionOptions } from "./session/seal";
 import { checkSessionSeal, type ValidatedSession } from "./session/store";
 

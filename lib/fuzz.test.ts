@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, it } from "vitest";
 
-import { clientIpFrom, parseIp, throttleNetwork } from "./http/client";
+import { clientIpFrom, parseIp, throttleNetwork } from "./http/client-address";
 import { isCrossSiteRequest } from "./http/origin";
 import { isPasswordTooLong } from "./auth/password";
 import { MAX_BODY_BYTES, readBody, type BodyResult } from "./http/body";

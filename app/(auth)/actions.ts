@@ -7,9 +7,9 @@ import { signOutThisBrowser } from "@/lib/auth/sign-out";
 import { signUp, type SignUpRefusal } from "@/lib/auth/sign-up";
 import { credentialsSchema, firstIssue, formString, type Credentials } from "@/lib/auth/validation";
 import { isSignupOpen } from "@/lib/config";
-import { getClient } from "@/lib/http/client";
+import { getClient } from "@/lib/http/client-address";
 import { safeNextPath } from "@/lib/http/safe-next";
-import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/http/unavailable";
+import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/http/service-unavailable";
 
 export type LoginState = {
   error?: string;

@@ -6,8 +6,8 @@ import { HashingBusyError, ThrottledError } from "@/lib/auth/errors";
 import { signOutThisBrowser } from "@/lib/auth/sign-out";
 import { checkPasswordChange, formString, type FieldErrors } from "@/lib/auth/validation";
 import { requireSession } from "@/lib/dal";
-import { getClient } from "@/lib/http/client";
-import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/http/unavailable";
+import { getClient } from "@/lib/http/client-address";
+import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/http/service-unavailable";
 
 export type ChangePasswordState = {
   errors?: FieldErrors<"current" | "password" | "confirm">;

@@ -4,7 +4,7 @@ import { accountOverview } from "@/lib/account";
 import { EVENT_LABELS, type EventType } from "@/lib/audit";
 import { getMinPasswordLength } from "@/lib/config";
 import { requireSession } from "@/lib/dal";
-import { describeUserAgent } from "@/lib/http/client";
+import { describeUserAgent } from "@/lib/http/client-address";
 import { ChangePasswordForm } from "./change-password-form";
 import { RevokeOtherSessionsForm, RevokeSessionForm } from "./session-forms";
 

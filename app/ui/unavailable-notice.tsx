@@ -1,4 +1,4 @@
-import { UNAVAILABLE_FORM_MESSAGE } from "@/lib/http/unavailable";
+import { UNAVAILABLE_FORM_MESSAGE } from "@/lib/http/service-unavailable";
 
 /**
  * What an error boundary shows. In production Next.js replaces a server error's

@@ -6,7 +6,7 @@ import { authenticate } from "./sign-in";
 import { db } from "../db/client";
 import { signDeviceCookie } from "./device-cookie";
 import { hashPassword, needsRehash, verifyPassword } from "./password";
-import type { Client } from "../http/client";
+import type { Client } from "../http/client-address";
 import { clearActivity, clearDatabase, failuresOf, skipRandomPruning, throttledBy } from "../../test/db";
 import { consumeAttempt, ipKey, signInsKey, ThrottledError } from "./throttle";
 import { createUser, findUserWithHash, type PublicUser } from "./accounts";

@@ -1,6 +1,6 @@
 import "server-only";
 import { hasRecentEvent, recordEvent } from "../audit";
-import type { Client } from "../http/client";
+import type { Client } from "../http/client-address";
 import { setSessionCookie } from "../session/cookie";
 import { createSession, generateSessionToken, pruneSessions, type NewSession } from "../session/store";
 import { findUserByUsername, findUserWithHash, upgradePasswordHash, type PublicUser } from "./accounts";

@@ -1,7 +1,7 @@
 import "server-only";
 import { recordEvent } from "../audit";
-import type { Client } from "../http/client";
-import { catchUnavailable } from "../http/unavailable";
+import type { Client } from "../http/client-address";
+import { catchUnavailable } from "../http/service-unavailable";
 import { deleteSessionCookie, readSessionCookie } from "../session/cookie";
 import { revokeSession, sessionIdFromToken } from "../session/store";
 

@@ -1,6 +1,6 @@
 import "server-only";
 import { recordEvent } from "../audit";
-import type { Client } from "../http/client";
+import type { Client } from "../http/client-address";
 import { setSessionCookie } from "../session/cookie";
 import { generateSessionToken } from "../session/store";
 import { createUserWithSession, UsernameTakenError, type PublicUser } from "./accounts";

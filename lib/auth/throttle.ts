@@ -1,5 +1,5 @@
 import "server-only";
-import { throttleNetwork } from "../http/client";
+import { throttleNetwork } from "../http/client-address";
 import { deleteIdleThrottleRows, updateThrottleRows, type ThrottleRow } from "../db/throttle";
 import { getIpv6ThrottlePrefix } from "../config";
 
@@ -48,7 +48,7 @@ export const RULES = {
 
 export type ThrottleKey = { key: string; rule: ThrottleRule };
 
-/** Addresses count by network: IPv4 by address, IPv6 by prefix (lib/http/client.ts). */
+/** Addresses count by network: IPv4 by address, IPv6 by prefix (lib/http/client-address.ts). */
 const network = (ip: string) => throttleNetwork(ip, getIpv6ThrottlePrefix());
 
 export const accountKey = (username: string): ThrottleKey => ({ key: `account:${username}`, rule: RULES.account });

@@ -1,7 +1,7 @@
 // "The database cannot be used right now": missing, locked by another process
 // for longer than the busy timeout, read-only, unreadable or full, as SQLite,
 // better-sqlite3 and Prisma each report it. Every entry point answers that with
-// 503 (lib/http/unavailable.ts); this file only tells such errors from bugs.
+// 503 (lib/http/service-unavailable.ts); this file only tells such errors from bugs.
 // SQLite result codes (better-sqlite3 names them, extended codes included:
 // SQLITE_BUSY_SNAPSHOT, SQLITE_READONLY_DIRECTORY, SQLITE_IOERR_WRITE, …).
 const UNAVAILABLE_SQLITE_CODE = /^SQLITE_(BUSY|LOCKED|READONLY|CANTOPEN|IOERR|CORRUPT|NOTADB|FULL|PERM)(_[A-Z_]+)?$/;

@@ -20,7 +20,7 @@ import {
 } from "../db/sessions";
 import type { PublicUser } from "../db/users";
 import { isDatabaseUnavailable, logDatabaseUnavailable } from "../db/errors";
-import type { Client } from "../http/client";
+import type { Client } from "../http/client-address";
 import { openSeal } from "./seal";
 
 /** "Last seen" is written at most this often per session, not on every request. */

@@ -1,6 +1,6 @@
 import { signOutThisBrowser } from "@/lib/auth/sign-out";
 import { isCrossSiteRequest } from "@/lib/http/origin";
-import { getClient } from "@/lib/http/client";
+import { getClient } from "@/lib/http/client-address";
 import { CLEAR_SITE_DATA_ON_SIGN_OUT } from "@/lib/http/security-headers";
 
 /**

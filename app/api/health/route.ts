@@ -1,4 +1,4 @@
-import { RETRY_AFTER_SECONDS } from "@/lib/http/unavailable";
+import { RETRY_AFTER_SECONDS } from "@/lib/http/service-unavailable";
 import { isReadyForSignIns } from "@/lib/server/health";
 
 /** For load balancers and uptime checks: 200 while this node can sign people in, else 503. */

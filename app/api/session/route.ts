@@ -1,15 +1,15 @@
 // JSON API for non-browser clients, over the same lib functions as the sign-in form.
-// A database that cannot be used answers 503 JSON with Retry-After (lib/http/unavailable.ts).
+// A database that cannot be used answers 503 JSON with Retry-After (lib/http/service-unavailable.ts).
 import { authenticate, startSession } from "@/lib/auth/sign-in";
 import { endSession } from "@/lib/auth/sign-out";
 import { getCurrentUser } from "@/lib/dal";
 import { readDeviceCookie } from "@/lib/auth/device-cookie";
 import { isCrossSiteRequest } from "@/lib/http/origin";
 import { readBody } from "@/lib/http/body";
-import { getClient } from "@/lib/http/client";
+import { getClient } from "@/lib/http/client-address";
 import { CLEAR_SITE_DATA_ON_SIGN_OUT } from "@/lib/http/security-headers";
 import { HashingBusyError, ThrottledError } from "@/lib/auth/errors";
-import { catchUnavailable, serviceUnavailableJson } from "@/lib/http/unavailable";
+import { catchUnavailable, serviceUnavailableJson } from "@/lib/http/service-unavailable";
 import { credentialsSchema, firstIssue } from "@/lib/auth/validation";
 
 const NO_STORE = { "Cache-Control": "no-store" };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { afterEach, vi } from "vitest";
 
-import { clientIpFrom, describeUserAgent, parseIp, throttleNetwork } from "./client";
+import { clientIpFrom, describeUserAgent, parseIp, throttleNetwork } from "./client-address";
 
 // The header instrumentation.ts fills from the socket; its name is random per process.
 const PEER = "x-keycard-peer-0123456789abcdef";

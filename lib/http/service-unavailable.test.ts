@@ -13,7 +13,7 @@ import { applyMigrations } from "../db/migrate";
 import { ReopeningSqliteAdapter } from "../db/sqlite-adapter";
 import { ThrottledError } from "../auth/throttle";
 import { isDatabaseUnavailable, logDatabaseUnavailable, unavailabilityCode } from "../db/errors";
-import { serviceUnavailableJson, serviceUnavailablePage, unavailableResponseFor } from "./unavailable";
+import { serviceUnavailableJson, serviceUnavailablePage, unavailableResponseFor } from "./service-unavailable";
 
 const MIGRATIONS = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-unavailable-"));
