@@ -7,9 +7,12 @@ import { ReopeningSqliteAdapter } from "./sqlite-adapter";
 // The one database client of the process, on globalThis: every bundle that
 // imports this (Next.js builds several) and every re-evaluation by `next dev`
 // shares it, and with it one connection.
-const globalForPrisma = globalThis as unknown as { keycardPrisma?: PrismaClient };
+const globalForPrisma = globalThis as unknown as { keycardSqlite?: ReopeningSqliteAdapter; keycardPrisma?: PrismaClient };
 
-export const db = (globalForPrisma.keycardPrisma ??= new PrismaClient({ adapter: new ReopeningSqliteAdapter(getDatabasePath()) }));
+/** The connection under the client, for the one read that skips Prisma (lib/db/sessions.ts). */
+export const sqlite = (globalForPrisma.keycardSqlite ??= new ReopeningSqliteAdapter(getDatabasePath()));
+
+export const db = (globalForPrisma.keycardPrisma ??= new PrismaClient({ adapter: sqlite }));
 
 /** The client, or an open transaction: what every query function takes. */
 export type Tx = Prisma.TransactionClient;

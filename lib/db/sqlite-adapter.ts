@@ -15,6 +15,9 @@
 //   committed with it. Here a query waits while a transaction is open, and a
 //   transaction takes the write lock when it begins (BEGIN IMMEDIATE), so two
 //   processes' transactions never deadlock upgrading a read to a write.
+// - It runs the one query of every signed-in request on the same connection
+//   through a statement prepared once (readPrepared; lib/db/sessions.ts says why).
+import type { Database, Statement } from "better-sqlite3";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type {
   IsolationLevel,
@@ -27,7 +30,18 @@ import type {
 import { BUSY_TIMEOUT_MS, LOCK_POLL_MS, retryWhileLocked } from "./lock-wait";
 import { closeConnectionsToOtherFile, watchConnection } from "./sqlite-file";
 
-type Open = { adapter: SqlDriverAdapter; unwatch: () => void };
+type Open = { adapter: SqlDriverAdapter; connection: Database; statements: Map<string, Statement>; unwatch: () => void };
+
+/**
+ * The better-sqlite3 connection inside Prisma's adapter, which names it
+ * `client` without typing it. Checked, so that a Prisma release that moves it
+ * fails the first query (and the tests) instead of going unnoticed.
+ */
+function connectionOf(adapter: SqlDriverAdapter): Database {
+  const connection = (adapter as unknown as { client?: Partial<Database> }).client;
+  if (typeof connection?.prepare !== "function") throw new Error("Keycard: Prisma's better-sqlite3 adapter no longer exposes its connection as `client` (lib/db/sqlite-adapter.ts).");
+  return connection as Database;
+}
 
 const statementOf = (sql: string): SqlQuery => ({ sql, args: [], argTypes: [] });
 
@@ -60,7 +74,11 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
   // connect() and answers every query synchronously inside its promise-returning
   // methods, so opening here and closing from the watch's timer cannot overlap a query.
   async #current(): Promise<SqlDriverAdapter> {
-    if (this.#open) return this.#open.adapter;
+    return (await this.#currentOpen()).adapter;
+  }
+
+  async #currentOpen(): Promise<Open> {
+    if (this.#open) return this.#open;
     closeConnectionsToOtherFile(this.#databasePath);
     // Throws SQLITE_CANTOPEN while the file is missing; the next query tries again.
     const adapter = await this.#factory.connect();
@@ -71,9 +89,14 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
       await adapter.dispose();
       throw error;
     }
-    const open: Open = { adapter, unwatch: watchConnection(this.#databasePath, () => this.#close(open)) };
+    const open: Open = {
+      adapter,
+      connection: connectionOf(adapter),
+      statements: new Map(),
+      unwatch: watchConnection(this.#databasePath, () => this.#close(open)),
+    };
     this.#open = open;
-    return adapter;
+    return open;
   }
 
   #close(open: Open): void {
@@ -99,6 +122,25 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
   async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
     await this.#outsideTransactions();
     return retryWhileLocked(async () => (await this.#current()).queryRaw(query), BUSY_TIMEOUT_MS);
+  }
+
+  /**
+   * The rows of one read, as better-sqlite3 returns them (plain numbers, dates
+   * as stored), through a statement prepared once per connection, with the same
+   * waits as Prisma's queries. For a query of a handful of fixed texts.
+   */
+  async readPrepared(sql: string, args: readonly (string | number)[]): Promise<unknown[]> {
+    await this.#outsideTransactions();
+    return retryWhileLocked(async () => {
+      const open = await this.#currentOpen();
+      let statement = open.statements.get(sql);
+      if (!statement) {
+        // Prisma's adapter makes every integer a BigInt; these rows are read as they are.
+        statement = open.connection.prepare(sql).safeIntegers(false);
+        open.statements.set(sql, statement);
+      }
+      return statement.all(...args);
+    }, BUSY_TIMEOUT_MS);
   }
 
   async executeRaw(query: SqlQuery): Promise<number> {

@@ -1,0 +1,62 @@
+// The session lookup skips Prisma (lib/db/sessions.ts): it must read what
+// Prisma wrote exactly as Prisma would, and keep the isolation Prisma's
+// queries have (lib/db/sqlite-adapter.ts).
+import { beforeEach, describe, expect, it } from "vitest";
+import { db } from "./client";
+import { findSessionWithUser, insertSession, type SessionRow } from "./sessions";
+import { resetToUsers } from "../../test/db";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let row: SessionRow;
+
+beforeEach(async () => {
+  const { alice } = await resetToUsers("alice");
+  row = {
+    id: "a".repeat(64),
+    userId: alice.id,
+    createdAt: new Date("2026-12-01T10:00:00.123Z"),
+    lastSeenAt: new Date("2026-12-01T10:05:00.456Z"),
+    expiresAt: new Date("2026-12-31T10:00:00.789Z"),
+    persistent: true,
+    ip: "192.0.2.1",
+    userAgent: "test",
+  };
+});
+
+describe("findSessionWithUser", () => {
+  it("reads a session as Prisma reads it: dates to the millisecond, the flag, the revocation, the name", async () => {
+    await insertSession(row);
+    await db.session.update({ where: { id: row.id }, data: { revokedAt: new Date("2026-12-02T08:00:00.001Z") } });
+    const viaPrisma = await db.session.findUnique({
+      where: { id: row.id },
+      select: { id: true, userId: true, createdAt: true, lastSeenAt: true, expiresAt: true, persistent: true, revokedAt: true, user: { select: { username: true } } },
+    });
+    const { user, ...session } = viaPrisma!;
+    expect(await findSessionWithUser(row.id)).toEqual({ ...session, username: user.username });
+    expect((await findSessionWithUser(row.id))?.revokedAt).toEqual(new Date("2026-12-02T08:00:00.001Z"));
+  });
+
+  it("reads a browser session (not persistent, not revoked), and nothing for an unknown id", async () => {
+    await insertSession({ ...row, persistent: false });
+    const found = await findSessionWithUser(row.id);
+    expect(found).toMatchObject({ persistent: false, revokedAt: null, username: "alice", userId: row.userId });
+    expect(typeof found?.userId).toBe("number");
+    expect(await findSessionWithUser("b".repeat(64))).toBeNull();
+  });
+
+  it("never sees what an open transaction has not committed", async () => {
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const rolledBack = db.$transaction(async (tx) => {
+      await insertSession(row, tx);
+      opened();
+      await sleep(50);
+      throw new Error("roll back");
+    });
+    await open;
+    const seen = await findSessionWithUser(row.id);
+    await expect(rolledBack).rejects.toThrow("roll back");
+    expect(seen).toBeNull();
+  });
+});
