@@ -9,8 +9,8 @@
 //    Content-Security-Policy (it has no page);
 // 3. answers the 503 page where a page would need a database found unusable a
 //    moment ago (a page cannot set its own status; lib/db/availability.ts);
-// Every answer already carries a Content-Security-Policy with a fresh nonce and
-// the static security headers (lib/server/request-hooks.mjs).
+// 4. gives every other answer a Content-Security-Policy with a fresh nonce, on
+//    the request too, where Next.js reads it for the page's own scripts.
 //
 // Why the Node runtime: the edge runtime's sandbox made every request measurably
 // dearer (docs/performance.md).
@@ -19,7 +19,7 @@ import { NextResponse } from "next/server";
 import { isDatabaseKnownDown } from "./lib/db/availability";
 import { checkFormPost } from "./lib/http/form-post";
 import { isCrossSiteRequest, isStateChanging } from "./lib/http/origin";
-import { REDIRECT_POLICY } from "./lib/http/security-headers";
+import { contentSecurityPolicy, createNonce, REDIRECT_POLICY } from "./lib/http/security-headers";
 import { serviceUnavailablePage } from "./lib/http/service-unavailable";
 import { getSessionOptions, openSeal } from "./lib/session/seal";
 
@@ -32,15 +32,15 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
   if (isStateChanging(request.method) && isCrossSiteRequest(request)) {
     const headers = { "Cache-Control": "no-store" };
     // The JSON API answers in JSON, as its own check in the route would.
-    if (isApi) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403, headers });
-    return new NextResponse("Cross-site request refused.", { status: 403, headers });
+    if (isApi) return withPagePolicy(NextResponse.json({ error: "Cross-site request refused" }, { status: 403, headers }));
+    return withPagePolicy(new NextResponse("Cross-site request refused.", { status: 403, headers }));
   }
 
   // The JSON API reads and checks its own body (lib/http/body.ts). Any other post,
   // to a page or to a path that is none, reaches Next.js's server-action decoding.
   if (request.method === "POST" && pathname !== "/api/session") {
     const problem = await checkFormPost(request);
-    if (problem) return new NextResponse(problem.message, { status: problem.status, headers: { "Cache-Control": "no-store" } });
+    if (problem) return withPagePolicy(new NextResponse(problem.message, { status: problem.status, headers: { "Cache-Control": "no-store" } }));
   }
 
   const cookie = request.cookies.get(getSessionOptions().cookieName)?.value;
@@ -48,9 +48,26 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
   const opened = cookie ? await openSeal(cookie) : null;
   if (PROTECTED.test(pathname) && !opened?.ok) return redirectToSignIn(request);
   // The API answers 503 JSON itself (lib/http/service-unavailable.ts catchUnavailable).
-  if (opened?.ok && !isApi && isDatabaseKnownDown()) return serviceUnavailablePage();
+  if (opened?.ok && !isApi && isDatabaseKnownDown()) return withPagePolicy(serviceUnavailablePage());
 
-  return withTransportSecurity(request, NextResponse.next());
+  const policy = pagePolicy();
+  // Next.js puts the nonce on the page's scripts from the request's policy; set
+  // here, it also replaces any policy header a client sent.
+  const requestHeaders = new Headers(request.headers);
+  requestHeaders.set("Content-Security-Policy", policy);
+  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  response.headers.set("Content-Security-Policy", policy);
+  return withTransportSecurity(request, response);
+}
+
+function pagePolicy(): string {
+  return contentSecurityPolicy(createNonce(), { dev: process.env.NODE_ENV === "development" });
+}
+
+/** Middleware's own answers (refusals, the 503 page, which links the stylesheet). */
+function withPagePolicy<T extends Response>(response: T): T {
+  response.headers.set("Content-Security-Policy", pagePolicy());
+  return response;
 }
 
 function redirectToSignIn(request: NextRequest): NextResponse {

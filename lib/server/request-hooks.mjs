@@ -11,7 +11,8 @@ import { subscribe } from "node:diagnostics_channel";
 
 /**
  * The same on every answer (OWASP ASVS 5 V3.4). `headers()` in next.config.mjs
- * would miss the redirects Next.js makes by itself.
+ * would miss the redirects Next.js makes by itself. The Content-Security-Policy,
+ * fresh per page, comes from middleware.ts.
  */
 const STATIC_SECURITY_HEADERS = [
   ["X-Content-Type-Options", "nosniff"],
@@ -20,37 +21,6 @@ const STATIC_SECURITY_HEADERS = [
   ["X-Frame-Options", "DENY"],
   ["Cross-Origin-Opener-Policy", "same-origin"],
 ];
-
-/** 128 random bits, base64: a script may run only if it carries this. */
-export function createNonce() {
-  return randomBytes(16).toString("base64");
-}
-
-/**
- * Every answer but a build asset gets a policy with a fresh nonce. Next.js reads
- * it from the request's policy header and puts it on its own scripts. Set here,
- * as the request arrives, it costs next to nothing; middleware's documented way
- * (a request-header override) made every page measurably dearer, enough to
- * break the CPU budget of a signed-in page (docs/performance.md).
- * middleware.ts gives its redirects a stricter one.
- */
-export function contentSecurityPolicy(nonce, { dev }) {
-  return [
-    "default-src 'self'",
-    // 'strict-dynamic' lets Next's nonced loader pull in its chunks; no inline
-    // script runs without the nonce. React's dev build needs eval.
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
-    // Next's dev overlay injects inline styles (and a nonce would disable 'unsafe-inline').
-    dev ? "style-src 'self' 'unsafe-inline'" : `style-src 'self' 'nonce-${nonce}'`,
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-  ].join("; ");
-}
 
 // Methods: Next.js answers some with a 500 before any code of this app can see
 // them: TRACE on any path (middleware's web Request refuses to be built with
@@ -120,12 +90,6 @@ if (!globalThis.keycardPeerHeader) {
     const address = request.socket.remoteAddress;
     if (address) request.headers[peerHeader] = address;
     for (const [name, value] of STATIC_SECURITY_HEADERS) response.setHeader(name, value);
-    if (!request.url?.startsWith("/_next/static/")) {
-      const policy = contentSecurityPolicy(createNonce(), { dev: process.env.NODE_ENV === "development" });
-      // Also replaces any policy header the client sent: the client does not choose the nonce.
-      request.headers["content-security-policy"] = policy;
-      response.setHeader("Content-Security-Policy", policy);
-    }
     // The message names the server: its handlers get the method check before this request reaches them.
     if (guarded.has(server)) return;
     guarded.add(server);

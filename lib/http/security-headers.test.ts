@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { contentSecurityPolicy, createNonce } from "./request-hooks.mjs";
+import { contentSecurityPolicy, createNonce } from "./security-headers";
 
 /** The policy as directive name → its sources. */
 function directives(policy: string): Map<string, string[]> {
