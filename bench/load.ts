@@ -48,9 +48,12 @@ async function createAccounts(target: ProductionServer): Promise<Account[]> {
   return accounts;
 }
 
-/** A client address per simulated client: IPv6 documentation range, a header value only. */
+/**
+ * A client per simulated client: a /64 of its own in the IPv6 documentation
+ * range (IPv6 is throttled by /64), a header value only.
+ */
 function clientAddress(n: number): Record<string, string> {
-  return { "X-Forwarded-For": `2001:db8:10ad::${n.toString(16)}` };
+  return { "X-Forwarded-For": `2001:db8:${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}::1` };
 }
 
 let nextClient = 1;
