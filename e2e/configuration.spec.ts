@@ -103,7 +103,7 @@ test("GET /api/health answers 503 when the database is missing or is not a datab
 test.describe("HOSTNAME", () => {
   // With TRUST_PROXY set, a client that reached the app port directly could name its own address.
   test("npm start listens only where HOSTNAME says", async ({ baseURL }, testInfo) => {
-    testInfo.setTimeout(60_000);
+    testInfo.setTimeout(180_000);
     const reachable = async (url: string) => fetch(url).then(() => true, () => false);
     // 127.0.0.2 is this machine too: a server on every interface answers there (the main test server does).
     const mainPort = new URL(baseURL ?? "").port;
@@ -127,7 +127,7 @@ test.describe("a bad setting", () => {
     ["SIGNUP", "maybe", 'Keycard: SIGNUP must be "open" or "closed" (got "maybe"), e.g. SIGNUP=closed.'],
   ] as const) {
     test(`${name}=${value} stops npm start, naming the variable and a valid example, and nothing is served`, async ({}, testInfo) => {
-      testInfo.setTimeout(60_000);
+      testInfo.setTimeout(180_000);
       const folder = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
       try {
         const refusal = await runRefusedStart({ env: { [name]: value }, folder });

@@ -29,7 +29,7 @@ const STARTS: Array<{ name: string; options: Pick<ServerOptions, "script" | "sta
 for (const { name, options } of STARTS) {
   test(`${name} on a database where user1 still has the demo password exits 1, says how to fix it, and serves nothing`, async ({}, testInfo) => {
     test.skip(options.script === "standalone" && !standaloneDir, "needs the standalone build `npm test` makes (scripts/test.ts)");
-    testInfo.setTimeout(90_000);
+    testInfo.setTimeout(180_000);
     const folder = databaseWithUser1(DEMO.password);
     try {
       const refusal = await runRefusedStart({ ...options, folder });
@@ -45,7 +45,7 @@ for (const { name, options } of STARTS) {
 }
 
 test("npm start with user1 under a password of its own starts, and user1 signs in with it", async ({ request }, testInfo) => {
-  testInfo.setTimeout(90_000);
+  testInfo.setTimeout(180_000);
   const own = { username: DEMO.username, password: "lantern-orbit-5729" };
   const server = await startServer({ directory: databaseWithUser1(own.password) });
   try {

@@ -25,7 +25,7 @@ let server: Server;
 let script = "";
 
 test.beforeAll(async ({}, testInfo) => {
-  testInfo.setTimeout(90_000);
+  testInfo.setTimeout(180_000);
   server = await startServer();
   const login = await sendRaw(server.origin, { method: "GET", path: "/login" });
   script = /src="(\/_next\/static\/[^"]+\.js)"/.exec(login.body)?.[1] ?? "";
