@@ -82,8 +82,10 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
     closeConnectionsToOtherFile(this.#databasePath);
     // Throws SQLITE_CANTOPEN while the file is missing; the next query tries again.
     const adapter = await this.#factory.connect();
-    // WAL is stored in the file; one that arrived without it (a restored backup) is switched.
+    let connection: Database;
     try {
+      connection = connectionOf(adapter);
+      // WAL is stored in the file; one that arrived without it (a restored backup) is switched.
       await adapter.executeScript("PRAGMA journal_mode = WAL");
     } catch (error) {
       await adapter.dispose();
@@ -91,7 +93,7 @@ export class ReopeningSqliteAdapter implements SqlDriverAdapterFactory, SqlDrive
     }
     const open: Open = {
       adapter,
-      connection: connectionOf(adapter),
+      connection,
       statements: new Map(),
       unwatch: watchConnection(this.#databasePath, () => this.#close(open)),
     };
