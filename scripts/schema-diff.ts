@@ -36,6 +36,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
 // A dependency of @prisma/adapter-better-sqlite3 (same version): the adapter
 // must be wrapped the way Prisma's CLI wraps it before the engine can call it.
 import {
@@ -67,7 +68,11 @@ provider = "sqlite"
 /** What the engine renders for a diff with no steps. */
 export const EMPTY_MIGRATION_SCRIPT = "-- This is an empty migration.\n";
 
-export type DiffOptions = { schemaPath?: string; migrationsDir?: string };
+/**
+ * `postgresUrl`: diff against PostgreSQL, with a throwaway shadow database made
+ * on that server (the engine replays the migrations into it).
+ */
+export type DiffOptions = { schemaPath?: string; migrationsDir?: string; postgresUrl?: string };
 
 /**
  * The SQL that takes a database built from the committed migrations to the state
@@ -82,7 +87,12 @@ export async function diffMigrationsToSchema(opts: DiffOptions = {}): Promise<st
     readMigrationsList(migrationsDir),
   ]);
 
-  const result = await withEngine((engine) =>
+  const factory = opts.postgresUrl
+    ? new IntrospectablePg({ connectionString: opts.postgresUrl })
+    : new InMemorySqliteFactory({ url: ":memory:" });
+  const lock = opts.postgresUrl ? MIGRATION_LOCK_TOML.replace('"sqlite"', '"postgresql"') : MIGRATION_LOCK_TOML;
+  migrationsList.lockfile.content = migrationsList.lockfile.content || lock;
+  const result = await withEngine(factory, (engine) =>
     engine.diff({
       from: { tag: "migrations", ...migrationsList },
       to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: schema }] },
@@ -133,9 +143,9 @@ async function readMigrationsList(migrationsDir: string): Promise<MigrationList>
 }
 
 /** Runs `fn` with a fresh engine over a throwaway in-memory SQLite, then frees it. */
-async function withEngine<T>(fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+async function withEngine<T>(factory: IntrospectablePg | InMemorySqliteFactory, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const SchemaEngineClass = loadEngine();
-  const adapter = bindMigrationAwareSqlAdapterFactory(new InMemorySqliteFactory({ url: ":memory:" }));
+  const adapter = bindMigrationAwareSqlAdapterFactory(factory);
   let engine: SchemaEngine | undefined;
   try {
     // `datamodels: undefined`, as the CLI does for `migrate diff`: the schemas
@@ -187,6 +197,35 @@ class InMemorySqliteFactory extends PrismaBetterSqlite3 {
   override async connectToShadowDb(): Promise<SqlDriverAdapter> {
     return withScriptFallback(await super.connectToShadowDb());
   }
+}
+
+/**
+ * Prisma's pg adapter, able to run the engine's catalogue queries: they read
+ * columns of PostgreSQL's one-byte "char" type (pg_class.relkind and the like),
+ * which the adapter refuses (UnsupportedNativeDataType); read here as text.
+ */
+class IntrospectablePg extends PrismaPg {
+  override async connect() {
+    return withCharAsText(await super.connect());
+  }
+
+  override async connectToShadowDb() {
+    return withCharAsText(await super.connectToShadowDb());
+  }
+}
+
+const PG_CHAR = 18;
+const PG_TEXT = 25;
+
+function withCharAsText<A extends object>(adapter: A): A {
+  const io = adapter as unknown as { performIO: (query: unknown) => Promise<{ fields: { dataTypeID: number }[] }> };
+  const performIO = io.performIO.bind(adapter);
+  io.performIO = async (query) => {
+    const result = await performIO(query);
+    for (const field of result.fields) if (field.dataTypeID === PG_CHAR) field.dataTypeID = PG_TEXT;
+    return result;
+  };
+  return adapter;
 }
 
 function withScriptFallback(adapter: SqlDriverAdapter): SqlDriverAdapter {
