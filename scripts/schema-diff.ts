@@ -29,6 +29,7 @@
 //     external factory"); only `diff` uses the adapter's shadow database. The SQL
 //     `diff` renders is what `prisma migrate dev` writes to migration.sql, minus
 //     the `/* Warnings: ... */` header migrate dev adds for destructive changes.
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -37,6 +38,7 @@ import { fileURLToPath } from "node:url";
 
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 // A dependency of @prisma/adapter-better-sqlite3 (same version): the adapter
 // must be wrapped the way Prisma's CLI wraps it before the engine can call it.
 import {
@@ -87,23 +89,42 @@ export async function diffMigrationsToSchema(opts: DiffOptions = {}): Promise<st
     readMigrationsList(migrationsDir),
   ]);
 
-  const factory = opts.postgresUrl
-    ? new IntrospectablePg({ connectionString: opts.postgresUrl })
-    : new InMemorySqliteFactory({ url: ":memory:" });
-  const lock = opts.postgresUrl ? MIGRATION_LOCK_TOML.replace('"sqlite"', '"postgresql"') : MIGRATION_LOCK_TOML;
-  migrationsList.lockfile.content = migrationsList.lockfile.content || lock;
-  const result = await withEngine(factory, (engine) =>
-    engine.diff({
-      from: { tag: "migrations", ...migrationsList },
-      to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: schema }] },
-      script: true,
-      // Makes the engine report emptiness itself (2 = changes), rather than us
-      // recognising its empty-migration comment.
-      exitCode: true,
-      filters: { externalTables: [], externalEnums: [] },
-    } satisfies DiffParams),
-  );
+  const diff = (factory: IntrospectablePg | InMemorySqliteFactory) =>
+    withEngine(factory, (engine) =>
+      engine.diff({
+        from: { tag: "migrations", ...migrationsList },
+        to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: schema }] },
+        script: true,
+        // Makes the engine report emptiness itself (2 = changes), rather than us
+        // recognising its empty-migration comment.
+        exitCode: true,
+        filters: { externalTables: [], externalEnums: [] },
+      } satisfies DiffParams),
+    );
+  const result = opts.postgresUrl
+    ? // The engine replays the migrations into the database it is given, not into
+      // a shadow of it: give it a scratch database, dropped afterwards.
+      await withScratchDatabase(opts.postgresUrl, (url) => diff(new IntrospectablePg({ connectionString: url })))
+    : await diff(new InMemorySqliteFactory({ url: ":memory:" }));
   return result.exitCode === 0 ? "" : (result.stdout ?? "");
+}
+
+async function withScratchDatabase<T>(serverUrl: string, work: (url: string) => Promise<T>): Promise<T> {
+  const name = `keycard_schema_diff_${randomUUID().replaceAll("-", "")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+    try {
+      const url = new URL(serverUrl);
+      url.pathname = `/${name}`;
+      return await work(url.href);
+    } finally {
+      await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+    }
+  } finally {
+    await admin.end();
+  }
 }
 
 /** True when a diff has nothing to apply ("" or the engine's empty-migration comment). */
