@@ -1,5 +1,6 @@
 // `npm run db:new-migration -- <name>`: writes the next migration from the
-// changes in prisma/schema.prisma, like `prisma migrate dev --create-only`.
+// changes in prisma/schema.prisma, like `prisma migrate dev --create-only`, for
+// SQLite and for PostgreSQL (whose schema it remakes first: scripts/postgres-schema.ts).
 //
 // WHY not Prisma's own command: it needs the native schema engine, which cannot
 // be downloaded offline. scripts/schema-diff.ts gets the same SQL from the
@@ -12,6 +13,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
+import { startPostgres, whyNoPostgres } from "./postgres-cluster";
+import { POSTGRES_MIGRATIONS_DIR, POSTGRES_SCHEMA_PATH, writePostgresSchema } from "./postgres-schema";
 import { DEFAULT_MIGRATIONS_DIR, diffMigrationsToSchema, isEmptyDiff, MIGRATION_LOCK_TOML } from "./schema-diff";
 
 const USAGE = "Usage: npm run db:new-migration -- <name>   (letters, digits, underscores and dashes, e.g. add_user_email)";
@@ -57,21 +60,42 @@ async function main(args: string[]): Promise<number> {
   if (args.length !== 1 || input === undefined) throw new UsageError(`Expected exactly one migration name.\n${USAGE}`);
   const name = toMigrationName(input);
 
-  const sql = await diffMigrationsToSchema();
-  if (isEmptyDiff(sql)) {
-    console.log("No schema changes: prisma/migrations is in sync with schema.prisma.");
-    return 0;
+  const folderName = migrationFolderName(name);
+  let written = 0;
+  if (await writeMigration(DEFAULT_MIGRATIONS_DIR, folderName, await diffMigrationsToSchema(), "sqlite")) written++;
+
+  // PostgreSQL's schema follows the SQLite one, and gets the same migration in its
+  // own dialect, from a throwaway cluster's scratch database (scripts/postgres-cluster.ts).
+  await writePostgresSchema();
+  const noPostgres = whyNoPostgres();
+  if (noPostgres) {
+    console.error(`PostgreSQL's migration is not written: ${noPostgres}. Install it and run this again.`);
+    return 1;
+  }
+  const postgres = await startPostgres();
+  try {
+    const sql = await diffMigrationsToSchema({ schemaPath: POSTGRES_SCHEMA_PATH, migrationsDir: POSTGRES_MIGRATIONS_DIR, postgresUrl: postgres.url });
+    if (await writeMigration(POSTGRES_MIGRATIONS_DIR, folderName, sql, "postgresql")) written++;
+  } finally {
+    postgres.stop();
   }
 
-  const folder = path.join(DEFAULT_MIGRATIONS_DIR, migrationFolderName(name));
+  if (written === 0) console.log("No schema changes: the migrations are in sync with schema.prisma.");
+  else console.error("Review them, then apply with `npm run db:migrate`.");
+  return 0;
+}
+
+/** Writes `sql` as the migration `folderName` under `migrationsDir`; false when there is nothing to write. */
+async function writeMigration(migrationsDir: string, folderName: string, sql: string, provider: "sqlite" | "postgresql"): Promise<boolean> {
+  if (isEmptyDiff(sql)) return false;
+  const folder = path.join(migrationsDir, folderName);
   if (existsSync(folder)) throw new Error(`The migration directory already exists at ${folder}`);
   await mkdir(folder, { recursive: true });
   const file = path.join(folder, "migration.sql");
   await writeFile(file, sql, "utf8");
   // `migrate dev` (re)writes the lock file with every migration; only a missing one needs it.
-  const lockfile = path.join(DEFAULT_MIGRATIONS_DIR, "migration_lock.toml");
-  if (!existsSync(lockfile)) await writeFile(lockfile, MIGRATION_LOCK_TOML, "utf8");
-
+  const lockfile = path.join(migrationsDir, "migration_lock.toml");
+  if (!existsSync(lockfile)) await writeFile(lockfile, MIGRATION_LOCK_TOML.replace('"sqlite"', `"${provider}"`), "utf8");
   console.log(path.relative(process.cwd(), file));
   if (/^\s*DROP\b|^-- RedefineTables$/m.test(sql)) {
     console.error(
@@ -79,8 +103,7 @@ async function main(args: string[]): Promise<number> {
         "/* Warnings */ header; review the SQL before applying it.",
     );
   }
-  console.error("Review it, then apply it with `npm run db:migrate`.");
-  return 0;
+  return true;
 }
 
 const runDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;

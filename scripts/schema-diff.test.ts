@@ -5,9 +5,11 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { startPostgres, whyNoPostgres, type Postgres } from "./postgres-cluster";
 import { toMigrationName } from "./new-migration";
+import { POSTGRES_MIGRATIONS_DIR, POSTGRES_SCHEMA_PATH, postgresSchemaFrom, SQLITE_SCHEMA_PATH } from "./postgres-schema";
 import { DEFAULT_SCHEMA_PATH, diffMigrationsToSchema, EMPTY_MIGRATION_SCRIPT, isEmptyDiff } from "./schema-diff";
 
 describe("prisma/migrations vs schema.prisma", () => {
@@ -45,6 +47,42 @@ describe("prisma/migrations vs schema.prisma", () => {
     expect(isEmptyDiff(EMPTY_MIGRATION_SCRIPT)).toBe(true);
     expect(isEmptyDiff("")).toBe(true);
     expect(isEmptyDiff('DROP TABLE "User";\n')).toBe(false);
+  });
+});
+
+describe("PostgreSQL's schema and migrations", () => {
+  it("the schema is the SQLite one with PostgreSQL's provider and client folder (npm run db:postgres-schema)", async () => {
+    const expected = postgresSchemaFrom(await readFile(SQLITE_SCHEMA_PATH, "utf8"));
+    expect(await readFile(POSTGRES_SCHEMA_PATH, "utf8"), "prisma/postgresql/schema.prisma is stale: run `npm run db:postgres-schema`").toBe(expected);
+    expect(expected).toMatch(/^\s*provider\s*=\s*"postgresql"$/m);
+  });
+
+  // The engine replays the migrations into a shadow database of its own on a real server.
+  const noPostgres = whyNoPostgres();
+  describe.skipIf(noPostgres !== null)(`on a throwaway cluster${noPostgres ? ` (skipped: ${noPostgres})` : ""}`, () => {
+    let postgres: Postgres;
+    beforeAll(async () => {
+      postgres = await startPostgres();
+    }, 60_000);
+    afterAll(() => postgres?.stop());
+
+    it("prisma/postgresql/migrations are in sync with its schema", async () => {
+      const sql = await diffMigrationsToSchema({ schemaPath: POSTGRES_SCHEMA_PATH, migrationsDir: POSTGRES_MIGRATIONS_DIR, postgresUrl: postgres.url });
+      expect(sql, "the PostgreSQL schema has changes no migration covers: run `npm run db:new-migration -- <name>`").toBe("");
+    }, 60_000);
+
+    it("reports a change that has no migration", async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), "keycard-schema-diff-"));
+      try {
+        const schema = await readFile(POSTGRES_SCHEMA_PATH, "utf8");
+        const schemaPath = path.join(dir, "schema.prisma");
+        await writeFile(schemaPath, schema.replace(/^model User \{$/m, "model User {\n  nickname String?"));
+        const sql = await diffMigrationsToSchema({ schemaPath, migrationsDir: POSTGRES_MIGRATIONS_DIR, postgresUrl: postgres.url });
+        expect(sql).toContain('ALTER TABLE "User" ADD COLUMN     "nickname" TEXT;');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }, 60_000);
   });
 });
 

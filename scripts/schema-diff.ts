@@ -29,6 +29,7 @@
 //     external factory"); only `diff` uses the adapter's shadow database. The SQL
 //     `diff` renders is what `prisma migrate dev` writes to migration.sql, minus
 //     the `/* Warnings: ... */` header migrate dev adds for destructive changes.
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -36,6 +37,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 // A dependency of @prisma/adapter-better-sqlite3 (same version): the adapter
 // must be wrapped the way Prisma's CLI wraps it before the engine can call it.
 import {
@@ -67,7 +70,11 @@ provider = "sqlite"
 /** What the engine renders for a diff with no steps. */
 export const EMPTY_MIGRATION_SCRIPT = "-- This is an empty migration.\n";
 
-export type DiffOptions = { schemaPath?: string; migrationsDir?: string };
+/**
+ * `postgresUrl`: diff against PostgreSQL, with a throwaway shadow database made
+ * on that server (the engine replays the migrations into it).
+ */
+export type DiffOptions = { schemaPath?: string; migrationsDir?: string; postgresUrl?: string };
 
 /**
  * The SQL that takes a database built from the committed migrations to the state
@@ -82,18 +89,42 @@ export async function diffMigrationsToSchema(opts: DiffOptions = {}): Promise<st
     readMigrationsList(migrationsDir),
   ]);
 
-  const result = await withEngine((engine) =>
-    engine.diff({
-      from: { tag: "migrations", ...migrationsList },
-      to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: schema }] },
-      script: true,
-      // Makes the engine report emptiness itself (2 = changes), rather than us
-      // recognising its empty-migration comment.
-      exitCode: true,
-      filters: { externalTables: [], externalEnums: [] },
-    } satisfies DiffParams),
-  );
+  const diff = (factory: IntrospectablePg | InMemorySqliteFactory) =>
+    withEngine(factory, (engine) =>
+      engine.diff({
+        from: { tag: "migrations", ...migrationsList },
+        to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: schema }] },
+        script: true,
+        // Makes the engine report emptiness itself (2 = changes), rather than us
+        // recognising its empty-migration comment.
+        exitCode: true,
+        filters: { externalTables: [], externalEnums: [] },
+      } satisfies DiffParams),
+    );
+  const result = opts.postgresUrl
+    ? // The engine replays the migrations into the database it is given, not into
+      // a shadow of it: give it a scratch database, dropped afterwards.
+      await withScratchDatabase(opts.postgresUrl, (url) => diff(new IntrospectablePg({ connectionString: url })))
+    : await diff(new InMemorySqliteFactory({ url: ":memory:" }));
   return result.exitCode === 0 ? "" : (result.stdout ?? "");
+}
+
+async function withScratchDatabase<T>(serverUrl: string, work: (url: string) => Promise<T>): Promise<T> {
+  const name = `keycard_schema_diff_${randomUUID().replaceAll("-", "")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+    try {
+      const url = new URL(serverUrl);
+      url.pathname = `/${name}`;
+      return await work(url.href);
+    } finally {
+      await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+    }
+  } finally {
+    await admin.end();
+  }
 }
 
 /** True when a diff has nothing to apply ("" or the engine's empty-migration comment). */
@@ -133,9 +164,9 @@ async function readMigrationsList(migrationsDir: string): Promise<MigrationList>
 }
 
 /** Runs `fn` with a fresh engine over a throwaway in-memory SQLite, then frees it. */
-async function withEngine<T>(fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+async function withEngine<T>(factory: IntrospectablePg | InMemorySqliteFactory, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const SchemaEngineClass = loadEngine();
-  const adapter = bindMigrationAwareSqlAdapterFactory(new InMemorySqliteFactory({ url: ":memory:" }));
+  const adapter = bindMigrationAwareSqlAdapterFactory(factory);
   let engine: SchemaEngine | undefined;
   try {
     // `datamodels: undefined`, as the CLI does for `migrate diff`: the schemas
@@ -187,6 +218,35 @@ class InMemorySqliteFactory extends PrismaBetterSqlite3 {
   override async connectToShadowDb(): Promise<SqlDriverAdapter> {
     return withScriptFallback(await super.connectToShadowDb());
   }
+}
+
+/**
+ * Prisma's pg adapter, able to run the engine's catalogue queries: they read
+ * columns of PostgreSQL's one-byte "char" type (pg_class.relkind and the like),
+ * which the adapter refuses (UnsupportedNativeDataType); read here as text.
+ */
+class IntrospectablePg extends PrismaPg {
+  override async connect() {
+    return withCharAsText(await super.connect());
+  }
+
+  override async connectToShadowDb() {
+    return withCharAsText(await super.connectToShadowDb());
+  }
+}
+
+const PG_CHAR = 18;
+const PG_TEXT = 25;
+
+function withCharAsText<A extends object>(adapter: A): A {
+  const io = adapter as unknown as { performIO: (query: unknown) => Promise<{ fields: { dataTypeID: number }[] }> };
+  const performIO = io.performIO.bind(adapter);
+  io.performIO = async (query) => {
+    const result = await performIO(query);
+    for (const field of result.fields) if (field.dataTypeID === PG_CHAR) field.dataTypeID = PG_TEXT;
+    return result;
+  };
+  return adapter;
 }
 
 function withScriptFallback(adapter: SqlDriverAdapter): SqlDriverAdapter {

@@ -1,0 +1,66 @@
+// A throwaway PostgreSQL cluster for a test run: its own folder under the
+// system's temporary folder, its own port, trust authentication on 127.0.0.1
+// only, stopped and removed at the end. initdb refuses to run as root, so as
+// root the cluster runs as the "postgres" user, in a folder it owns.
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export type Postgres = { url: string; stop: () => void };
+
+/** Where PostgreSQL's server programs are (Debian: /usr/lib/postgresql/<version>/bin), or null. */
+export function postgresBin(): string | null {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return null;
+  const versions = readdirSync(root).filter((name) => existsSync(path.join(root, name, "bin", "initdb")));
+  versions.sort((a, b) => Number(b) - Number(a));
+  return versions[0] ? path.join(root, versions[0], "bin") : null;
+}
+
+/** Why no cluster can start here, or null when one can. */
+export function whyNoPostgres(): string | null {
+  if (!postgresBin()) return "PostgreSQL's server programs are not installed (apt-get install -y postgresql)";
+  if (process.getuid?.() === 0 && spawnSync("id", ["-u", "postgres"]).status !== 0) return 'no "postgres" user to run the cluster as';
+  return null;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPostgres(): Promise<Postgres> {
+  const bin = postgresBin();
+  if (!bin) throw new Error(whyNoPostgres() ?? "no PostgreSQL");
+  const folder = mkdtempSync(path.join(os.tmpdir(), "keycard-pg-"));
+  const data = path.join(folder, "data");
+  mkdirSync(data);
+  const asRoot = process.getuid?.() === 0;
+  // The server's socket and log live in the folder; as root it belongs to postgres.
+  const run = (program: string, args: string[]) =>
+    execFileSync(asRoot ? "runuser" : path.join(bin, program), asRoot ? ["-u", "postgres", "--", path.join(bin, program), ...args] : args, { stdio: "pipe" });
+  if (asRoot) {
+    const [uid, gid] = ["-u", "-g"].map((flag) => Number(execFileSync("id", [flag, "postgres"]).toString()));
+    chmodSync(folder, 0o755);
+    for (const owned of [folder, data]) chownSync(owned, uid!, gid!);
+  }
+  run("initdb", ["-D", data, "-A", "trust", "-U", "keycard", "--no-sync"]);
+  const port = await freePort();
+  run("pg_ctl", ["-D", data, "-w", "-o", `-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off`, "-l", path.join(folder, "log"), "start"]);
+  const stop = () => {
+    try {
+      run("pg_ctl", ["-D", data, "-m", "immediate", "stop"]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  };
+  return { url: `postgresql://keycard@127.0.0.1:${port}/postgres`, stop };
+}
