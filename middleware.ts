@@ -43,12 +43,16 @@ export async function middleware(request: NextRequest): Promise<NextResponse | R
     if (problem) return withPagePolicy(new NextResponse(problem.message, { status: problem.status, headers: { "Cache-Control": "no-store" } }));
   }
 
-  const cookie = request.cookies.get(getSessionOptions().cookieName)?.value;
+  // The seal is opened only where its answer decides something: a protected
+  // page, or any page while the database is down (the API answers 503 JSON
+  // itself, lib/http/service-unavailable.ts catchUnavailable).
+  const isProtected = PROTECTED.test(pathname);
+  const databaseDown = !isApi && isDatabaseKnownDown();
+  const cookie = isProtected || databaseDown ? request.cookies.get(getSessionOptions().cookieName)?.value : undefined;
   // No cookie: no seal to open (a stranger's redirect costs nothing more).
   const opened = cookie ? await openSeal(cookie) : null;
-  if (PROTECTED.test(pathname) && !opened?.ok) return redirectToSignIn(request);
-  // The API answers 503 JSON itself (lib/http/service-unavailable.ts catchUnavailable).
-  if (opened?.ok && !isApi && isDatabaseKnownDown()) return withPagePolicy(serviceUnavailablePage());
+  if (isProtected && !opened?.ok) return redirectToSignIn(request);
+  if (opened?.ok && databaseDown) return withPagePolicy(serviceUnavailablePage());
 
   const policy = pagePolicy();
   // Next.js puts the nonce on the page's scripts from the request's policy; set

@@ -25,7 +25,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { freePort, signalGroup } from "./production-server";
+import { freePort } from "../scripts/free-port";
+import { signalGroup } from "./production-server";
 
 type Page = "signed-in" | "redirect";
 type App = { dir: string; origin: string; process: ChildProcess; cookie: string | undefined; cleanup: () => void };

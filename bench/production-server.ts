@@ -3,9 +3,8 @@
 // everything it prints kept, so the caller can look for errors in it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../scripts/free-port";
 import os from "node:os";
 import path from "node:path";
 
@@ -25,16 +24,6 @@ export function requireProductionBuild(): void {
   if (!existsSync(path.join(".next", "BUILD_ID"))) {
     throw new Error("production-server: no production build (.next/BUILD_ID is missing). Run `npm run build` first.");
   }
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  if (!address || typeof address === "string") throw new Error("production-server: found no free port.");
-  return address.port;
 }
 
 export async function startProductionServer(settings: Record<string, string>): Promise<ProductionServer> {

@@ -10,7 +10,8 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "../bench/production-server";
+import { signalGroup } from "../bench/production-server";
+import { freePort } from "../scripts/free-port";
 import { expect, sessionSecret, sessionSetCookie, type TestUser } from "./fixtures";
 import { asRoot, copyCheckoutForServerUser, handToServerUser, NOBODY, serverUserReadsCheckout } from "./server-user";
 
@@ -142,13 +143,7 @@ export async function startServer({
     const ended = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
     const leftovers = isGroupRunning(pid);
     // Whatever happened, nothing of this server may outlive the test.
-    if (leftovers || !ended) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
+    if (leftovers || !ended) signalGroup(pid, "SIGKILL");
     if (checkout !== process.cwd()) rmSync(checkout, { recursive: true, force: true });
     if (!keep) rmSync(folder, { recursive: true, force: true });
     return { code: ended?.[0] ?? null, signal: ended?.[1] ?? null, leftovers };
@@ -186,7 +181,7 @@ export async function runRefusedStart({
     if (status !== 0) answered.push(status);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  if (isGroupRunning(pid)) process.kill(-pid, "SIGKILL");
+  signalGroup(pid, "SIGKILL");
   const [code] = await exited;
   return { code, output: output(), answered };
 }

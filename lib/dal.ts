@@ -3,13 +3,12 @@
 // and route that needs the user asks here, so skipping middleware
 // (CVE-2025-29927) gains an attacker nothing.
 import "server-only";
-import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { recordEvent } from "./audit";
 import type { PublicUser } from "./db/users";
 import { getClient } from "./http/client-address";
-import { getSessionOptions } from "./session/seal";
+import { requestSeal } from "./session/cookie";
 import { checkSessionSeal, type ValidatedSession } from "./session/store";
 
 /**
@@ -17,8 +16,7 @@ import { checkSessionSeal, type ValidatedSession } from "./session/store";
  * both, once per request (React's cache() shares the answer within it).
  */
 export const getCurrentSession = cache(async (): Promise<ValidatedSession | null> => {
-  const cookie = (await cookies()).get(getSessionOptions().cookieName)?.value;
-  const check = await checkSessionSeal(cookie);
+  const check = await checkSessionSeal(await requestSeal());
   if (check.ok) return check.value;
   // Never log the cookie itself.
   if (check.rejected) await noteRejectedCookie(check.rejected, check.claimedUserId);

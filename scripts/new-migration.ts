@@ -15,7 +15,7 @@ import { pathToFileURL } from "node:url";
 
 import { startPostgres, whyNoPostgres } from "./postgres-cluster";
 import { POSTGRES_MIGRATIONS_DIR, POSTGRES_SCHEMA_PATH, writePostgresSchema } from "./postgres-schema";
-import { DEFAULT_MIGRATIONS_DIR, diffMigrationsToSchema, isEmptyDiff, MIGRATION_LOCK_TOML } from "./schema-diff";
+import { DEFAULT_MIGRATIONS_DIR, diffMigrationsToSchema, isEmptyDiff, migrationLockToml, type Provider } from "./schema-diff";
 
 const USAGE = "Usage: npm run db:new-migration -- <name>   (letters, digits, underscores and dashes, e.g. add_user_email)";
 
@@ -60,18 +60,19 @@ async function main(args: string[]): Promise<number> {
   if (args.length !== 1 || input === undefined) throw new UsageError(`Expected exactly one migration name.\n${USAGE}`);
   const name = toMigrationName(input);
 
+  // PostgreSQL's schema follows the SQLite one, and gets the same migration in its
+  // own dialect, from a throwaway cluster's scratch database (scripts/postgres-cluster.ts).
+  // Checked first, so that a failure never leaves SQLite's migration without its twin.
+  const noPostgres = whyNoPostgres();
+  if (noPostgres) {
+    console.error(`No migration written: ${noPostgres}, and PostgreSQL's migration is made on a local cluster.`);
+    return 1;
+  }
+  await writePostgresSchema();
+
   const folderName = migrationFolderName(name);
   let written = 0;
   if (await writeMigration(DEFAULT_MIGRATIONS_DIR, folderName, await diffMigrationsToSchema(), "sqlite")) written++;
-
-  // PostgreSQL's schema follows the SQLite one, and gets the same migration in its
-  // own dialect, from a throwaway cluster's scratch database (scripts/postgres-cluster.ts).
-  await writePostgresSchema();
-  const noPostgres = whyNoPostgres();
-  if (noPostgres) {
-    console.error(`PostgreSQL's migration is not written: ${noPostgres}. Install it and run this again.`);
-    return 1;
-  }
   const postgres = await startPostgres();
   try {
     const sql = await diffMigrationsToSchema({ schemaPath: POSTGRES_SCHEMA_PATH, migrationsDir: POSTGRES_MIGRATIONS_DIR, postgresUrl: postgres.url });
@@ -86,7 +87,7 @@ async function main(args: string[]): Promise<number> {
 }
 
 /** Writes `sql` as the migration `folderName` under `migrationsDir`; false when there is nothing to write. */
-async function writeMigration(migrationsDir: string, folderName: string, sql: string, provider: "sqlite" | "postgresql"): Promise<boolean> {
+async function writeMigration(migrationsDir: string, folderName: string, sql: string, provider: Provider): Promise<boolean> {
   if (isEmptyDiff(sql)) return false;
   const folder = path.join(migrationsDir, folderName);
   if (existsSync(folder)) throw new Error(`The migration directory already exists at ${folder}`);
@@ -95,7 +96,7 @@ async function writeMigration(migrationsDir: string, folderName: string, sql: st
   await writeFile(file, sql, "utf8");
   // `migrate dev` (re)writes the lock file with every migration; only a missing one needs it.
   const lockfile = path.join(migrationsDir, "migration_lock.toml");
-  if (!existsSync(lockfile)) await writeFile(lockfile, MIGRATION_LOCK_TOML.replace('"sqlite"', `"${provider}"`), "utf8");
+  if (!existsSync(lockfile)) await writeFile(lockfile, migrationLockToml(provider), "utf8");
   console.log(path.relative(process.cwd(), file));
   if (/^\s*DROP\b|^-- RedefineTables$/m.test(sql)) {
     console.error(
@@ -108,6 +109,8 @@ async function writeMigration(migrationsDir: string, folderName: string, sql: st
 
 const runDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (runDirectly) {
+  // Ctrl-C still runs the exit hooks (the throwaway cluster's stop).
+  process.once("SIGINT", () => process.exit(130));
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

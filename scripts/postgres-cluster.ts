@@ -4,14 +4,14 @@
 // root the cluster runs as the "postgres" user, in a folder it owns.
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "./free-port";
 
 export type Postgres = { url: string; stop: () => void };
 
 /** Where PostgreSQL's server programs are (Debian: /usr/lib/postgresql/<version>/bin), or null. */
-export function postgresBin(): string | null {
+function postgresBin(): string | null {
   const root = "/usr/lib/postgresql";
   if (!existsSync(root)) return null;
   const versions = readdirSync(root).filter((name) => existsSync(path.join(root, name, "bin", "initdb")));
@@ -24,17 +24,6 @@ export function whyNoPostgres(): string | null {
   if (!postgresBin()) return "PostgreSQL's server programs are not installed (apt-get install -y postgresql)";
   if (process.getuid?.() === 0 && spawnSync("id", ["-u", "postgres"]).status !== 0) return 'no "postgres" user to run the cluster as';
   return null;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPostgres(): Promise<Postgres> {
@@ -52,15 +41,29 @@ export async function startPostgres(): Promise<Postgres> {
     chmodSync(folder, 0o755);
     for (const owned of [folder, data]) chownSync(owned, uid!, gid!);
   }
-  run("initdb", ["-D", data, "-A", "trust", "-U", "keycard", "--no-sync"]);
-  const port = await freePort();
-  run("pg_ctl", ["-D", data, "-w", "-o", `-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off`, "-l", path.join(folder, "log"), "start"]);
+  // pg_ctl starts the server detached: should this process end first, the
+  // exit hook still stops it. Safe to call more than once.
+  let stopped = false;
   const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    process.off("exit", stop);
     try {
-      run("pg_ctl", ["-D", data, "-m", "immediate", "stop"]);
+      if (existsSync(path.join(data, "postmaster.pid"))) run("pg_ctl", ["-D", data, "-m", "immediate", "stop"]);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
   };
+  process.once("exit", stop);
+  let port: number;
+  try {
+    run("initdb", ["-D", data, "-A", "trust", "-U", "keycard", "--no-sync"]);
+    port = await freePort();
+    // pg_ctl passes -o through a shell: the folder is quoted.
+    run("pg_ctl", ["-D", data, "-w", "-o", `-p ${port} -k '${folder}' -c listen_addresses=127.0.0.1 -c fsync=off`, "-l", path.join(folder, "log"), "start"]);
+  } catch (error) {
+    stop();
+    throw error;
+  }
   return { url: `postgresql://keycard@127.0.0.1:${port}/postgres`, stop };
 }

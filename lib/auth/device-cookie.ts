@@ -52,10 +52,9 @@ export async function readDeviceCookie(): Promise<string | undefined> {
  * id when it already was), for another half year.
  */
 export async function rememberDevice(username: string): Promise<void> {
-  const jar = await cookies();
-  const known = deviceIdFor(jar.get(deviceCookieName())?.value, username);
+  const known = deviceIdFor(await readDeviceCookie(), username);
   const { secureCookie } = getSessionConfig();
-  jar.set(deviceCookieName(), signDeviceCookie(username, known ?? undefined), {
+  (await cookies()).set(deviceCookieName(), signDeviceCookie(username, known ?? undefined), {
     httpOnly: true,
     secure: secureCookie,
     sameSite: "lax",

@@ -8,9 +8,9 @@ import { revokeSession, sessionIdFromToken } from "../session/store";
 /** Ends this request's session on the server and in the browser. */
 export async function endSession(client: Client): Promise<void> {
   const cookie = await readSessionCookie();
-  if (cookie.ok) {
-    await revokeSession(sessionIdFromToken(cookie.data.sid));
-    await recordEvent({ type: "sign_out", client, userId: cookie.data.uid });
+  if (cookie) {
+    await revokeSession(sessionIdFromToken(cookie.sid));
+    await recordEvent({ type: "sign_out", client, userId: cookie.uid });
   }
   await deleteSessionCookie();
 }

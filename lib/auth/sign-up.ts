@@ -45,7 +45,7 @@ export async function signUp(input: SignUpInput, client: Client): Promise<SignUp
  * already be normalised and checked, `password` checked against the policy.
  * Throws UsernameTakenError.
  */
-export async function createAccount({ username, password }: Credentials, client: Client): Promise<PublicUser> {
+async function createAccount({ username, password }: Credentials, client: Client): Promise<PublicUser> {
   const token = generateSessionToken();
   const user = await createUserWithSession(username, password, token, { persistent: false, client });
   await setSessionCookie({ sid: token, uid: user.id }, false);

@@ -85,18 +85,18 @@ export async function touchSession(id: string, now: Date): Promise<void> {
   await db.session.updateMany({ where: { id, revokedAt: null }, data: { lastSeenAt: now } });
 }
 
-export async function revokeSession(id: string, now: Date): Promise<void> {
+export async function revokeSession(id: string, now: Date = new Date()): Promise<void> {
   await db.session.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: now } });
 }
 
 /** Revokes one of the user's own sessions; false when it is not theirs or already gone. */
-export async function revokeUserSession(userId: number, id: string, now: Date): Promise<boolean> {
+export async function revokeUserSession(userId: number, id: string, now: Date = new Date()): Promise<boolean> {
   const { count } = await db.session.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: now } });
   return count > 0;
 }
 
 /** Ends the user's sessions, all of them or all but `exceptId`. Returns how many ended. */
-export async function revokeUserSessions(userId: number, exceptId: string | undefined, now: Date, tx: Tx = db): Promise<number> {
+export async function revokeUserSessions(userId: number, exceptId?: string, now: Date = new Date(), tx: Tx = db): Promise<number> {
   const { count } = await tx.session.updateMany({
     where: { userId, revokedAt: null, ...(exceptId === undefined ? {} : { id: { not: exceptId } }) },
     data: { revokedAt: now },
@@ -114,7 +114,7 @@ export async function listLiveSessions(userId: number, now: Date) {
 }
 
 /** Deletes sessions past their end, and revoked ones a day after (kept that long for the audit trail). */
-export async function deleteDeadSessions(now: Date): Promise<number> {
+export async function deleteDeadSessions(now: Date = new Date()): Promise<number> {
   const { count } = await db.session.deleteMany({
     where: { OR: [{ expiresAt: { lt: now } }, { revokedAt: { lt: new Date(now.getTime() - 24 * 60 * 60 * 1000) } }] },
   });

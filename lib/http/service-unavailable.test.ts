@@ -13,7 +13,7 @@ import { applyMigrations } from "../db/migrate";
 import { ReopeningSqliteAdapter } from "../db/sqlite-adapter";
 import { ThrottledError } from "../auth/throttle";
 import { isDatabaseUnavailable, logDatabaseUnavailable, unavailabilityCode } from "../db/errors";
-import { serviceUnavailableJson, serviceUnavailablePage, unavailableResponseFor } from "./service-unavailable";
+import { serviceUnavailableJson, serviceUnavailablePage } from "./service-unavailable";
 
 const MIGRATIONS = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-unavailable-"));
@@ -220,13 +220,6 @@ describe("the answers", () => {
     expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(await response.json()).toEqual({ error: "Service unavailable, try again shortly" });
-  });
-
-  it("chooses JSON under /api/ only", () => {
-    expect(unavailableResponseFor("/api/session").headers.get("content-type")).toContain("application/json");
-    expect(unavailableResponseFor("/api").headers.get("content-type")).toContain("application/json");
-    expect(unavailableResponseFor("/dashboard").headers.get("content-type")).toContain("text/html");
-    expect(unavailableResponseFor("/apiary").headers.get("content-type")).toContain("text/html");
   });
 });
 

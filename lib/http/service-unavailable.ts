@@ -61,8 +61,3 @@ export function serviceUnavailablePage(): Response {
 export function serviceUnavailableJson(): Response {
   return Response.json({ error: UNAVAILABLE_MESSAGE }, { status: 503, headers: UNAVAILABLE_HEADERS });
 }
-
-/** JSON under /api/, a page everywhere else. */
-export function unavailableResponseFor(pathname: string): Response {
-  return pathname === "/api" || pathname.startsWith("/api/") ? serviceUnavailableJson() : serviceUnavailablePage();
-}

@@ -1,32 +1,24 @@
 // The session cookie of the request being handled: read, set, deleted.
 import "server-only";
-import { getIronSession, type IronSession, type UnsealErrorReason } from "iron-session";
+import { getIronSession, type IronSession } from "iron-session";
 import { cookies } from "next/headers";
 import { getSessionConfig } from "../config";
-import { getSessionOptions, hasSessionShape, type SessionCookieData } from "./seal";
+import { getSessionOptions, openSeal, type SessionCookieData } from "./seal";
 
-export type CookieRead = { ok: true; data: SessionCookieData } | { ok: false; rejected: UnsealErrorReason | null };
-
-async function openCookie(onUnsealError?: (reason: UnsealErrorReason) => void): Promise<IronSession<SessionCookieData>> {
-  return getIronSession<SessionCookieData>(await cookies(), {
-    ...getSessionOptions(),
-    ...(onUnsealError ? { onUnsealError } : {}),
-  });
+async function openCookie(): Promise<IronSession<SessionCookieData>> {
+  return getIronSession<SessionCookieData>(await cookies(), getSessionOptions());
 }
 
-/**
- * The token and user id from this request's cookie. `rejected` says why a
- * cookie that was present could not be used ("expired", "invalid" for tampering
- * or garbage, "unknown-password" for a secret that was removed); null when there
- * was no cookie at all.
- */
-export async function readSessionCookie(): Promise<CookieRead> {
-  let rejected: UnsealErrorReason | null = null;
-  const session = await openCookie((reason) => {
-    rejected = reason;
-  });
-  if (hasSessionShape(session)) return { ok: true, data: { sid: session.sid, uid: session.uid } };
-  return { ok: false, rejected };
+/** The sealed cookie this request carries, unopened, if any. */
+export async function requestSeal(): Promise<string | undefined> {
+  return (await cookies()).get(getSessionOptions().cookieName)?.value;
+}
+
+/** The token and user id in this request's cookie, or null when there is none or its seal does not open. */
+export async function readSessionCookie(): Promise<SessionCookieData | null> {
+  const seal = await requestSeal();
+  const opened = seal ? await openSeal(seal) : null;
+  return opened?.ok ? opened.data : null;
 }
 
 /** Seals the token into the cookie: a week-long cookie for "Keep me signed in", else one that ends with the browser. */

@@ -7,13 +7,9 @@ import { createHash, randomBytes } from "node:crypto";
 import type { UnsealErrorReason } from "iron-session";
 import { getSessionConfig, type SessionConfig } from "../config";
 import {
-  deleteDeadSessions,
   findSessionWithUser,
   insertSessionWithinLimit,
   listLiveSessions,
-  revokeSession as revokeSessionRow,
-  revokeUserSession as revokeUserSessionRow,
-  revokeUserSessions as revokeUserSessionRows,
   touchSession,
   type SessionRecord,
   type SessionRow,
@@ -152,19 +148,8 @@ export async function createSession(token: string, user: PublicUser, options: Ne
   return { id: row.id, userId: row.userId, createdAt: now, lastSeenAt: now, expiresAt: row.expiresAt, persistent: row.persistent, revokedAt: null };
 }
 
-export async function revokeSession(sessionId: string, now: Date = new Date()): Promise<void> {
-  await revokeSessionRow(sessionId, now);
-}
-
-/** Revokes one of the user's own sessions; false when it is not theirs or already gone. */
-export async function revokeUserSession(userId: number, sessionId: string, now: Date = new Date()): Promise<boolean> {
-  return revokeUserSessionRow(userId, sessionId, now);
-}
-
-/** Signs a user out everywhere, or everywhere but `exceptSessionId`. Returns how many ended. */
-export async function revokeUserSessions(userId: number, exceptSessionId?: string, now: Date = new Date()): Promise<number> {
-  return revokeUserSessionRows(userId, exceptSessionId, now);
-}
+// Ending sessions needs nothing beyond the rows themselves.
+export { revokeSession, revokeUserSession, revokeUserSessions } from "../db/sessions";
 
 /** The user's sessions that still count, newest activity first. */
 export async function listActiveSessions(userId: number, now: Date = new Date()) {
@@ -173,6 +158,4 @@ export async function listActiveSessions(userId: number, now: Date = new Date())
 }
 
 /** Deletes rows that can never count again. */
-export async function pruneSessions(now: Date = new Date()): Promise<number> {
-  return deleteDeadSessions(now);
-}
+export { deleteDeadSessions as pruneSessions } from "../db/sessions";
