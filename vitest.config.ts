@@ -1,6 +1,30 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+// The SQLite plumbing under Prisma (the reopening adapter, file watch, lock
+// waits, SQLite's migration runner) and tests that break a SQLite file on
+// purpose: nothing of theirs runs on PostgreSQL.
+const SQLITE_ONLY = [
+  "lib/db/sqlite-adapter.test.ts",
+  "lib/db/sqlite-file.test.ts",
+  "lib/db/lock-wait.test.ts",
+  "lib/db/migrate.test.ts",
+];
+
+const shared = {
+  include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"],
+  environment: "node" as const,
+  // Each test file gets its own migrated database (test/setup.ts).
+  setupFiles: ["test/setup.ts"],
+  env: {
+    // bcrypt at the minimum cost keeps password tests quick.
+    BCRYPT_COST: "10",
+    // lib/session/store.ts reads its timeouts from the session config, which needs a secret.
+    SESSION_SECRET: "vitest-only-session-secret-not-for-any-server",
+  },
+  testTimeout: 30_000,
+};
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -11,16 +35,13 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"],
-    environment: "node",
-    // Each test file gets its own migrated SQLite database (test/setup.ts).
-    setupFiles: ["test/setup.ts"],
-    env: {
-      // bcrypt at the minimum cost keeps password tests quick.
-      BCRYPT_COST: "10",
-      // lib/session/store.ts reads its timeouts from the session config, which needs a secret.
-      SESSION_SECRET: "vitest-only-session-secret-not-for-any-server",
-    },
-    testTimeout: 30_000,
+    // The whole suite on each database: `vitest run --project sqlite` for one.
+    projects: [
+      { extends: true, test: { ...shared, name: "sqlite", provide: { postgresUrl: "" } } },
+      {
+        extends: true,
+        test: { ...shared, name: "postgresql", exclude: SQLITE_ONLY, globalSetup: ["test/postgres-global-setup.ts"] },
+      },
+    ],
   },
 });

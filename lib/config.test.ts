@@ -1,7 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { checkConfig, ConfigError, getBcryptCost, getDatabasePath, getIpv6ThrottlePrefix, getTrustedProxyCount, isSignupOpen, readSessionConfig } from "./config";
+import { checkConfig, ConfigError, describeDatabase, getBcryptCost, getDatabaseConfig, getDatabasePath, getIpv6ThrottlePrefix, getTrustedProxyCount, isSignupOpen, readSessionConfig } from "./config";
 
 const SECRET = "s".repeat(32);
 const NEWER_SECRET = "n".repeat(40);
@@ -276,9 +276,38 @@ describe("getDatabasePath", () => {
     }
   });
 
-  it("refuses a URL that names no SQLite file, saying what it expects", () => {
-    expect(() => getDatabasePath({ DATABASE_URL: "postgres://db/keycard" })).toThrow(/DATABASE_URL must be a SQLite file URL like "file:\.\/data\/keycard\.db"/);
+  it("refuses a URL that names no database it can use, saying what it expects", () => {
+    expect(() => getDatabasePath({ DATABASE_URL: "mysql://db/keycard" })).toThrow(
+      /DATABASE_URL must be a SQLite file URL like "file:\.\/data\/keycard\.db" or a PostgreSQL URL like "postgresql:\/\//,
+    );
     expect(() => getDatabasePath({ DATABASE_URL: "file:" })).toThrow("Keycard: DATABASE_URL names no file.");
+    // SQLite's own plumbing never runs on a PostgreSQL URL.
+    expect(() => getDatabasePath({ DATABASE_URL: "postgres://db/keycard" })).toThrow("names a PostgreSQL database, not a SQLite file");
+  });
+});
+
+describe("getDatabaseConfig", () => {
+  it("takes a postgresql:// or postgres:// URL as PostgreSQL, with a bounded pool and statement time", () => {
+    for (const url of ["postgresql://keycard:pw@db.internal:5432/keycard", "postgres://keycard@127.0.0.1/keycard?sslmode=require"]) {
+      expect(getDatabaseConfig({ DATABASE_URL: url })).toEqual({ provider: "postgresql", url, poolSize: 10, statementTimeoutMs: 5000 });
+    }
+    expect(
+      getDatabaseConfig({ DATABASE_URL: "postgresql://db/k", DATABASE_POOL_SIZE: "25", DATABASE_STATEMENT_TIMEOUT_MS: "2000" }),
+    ).toMatchObject({ poolSize: 25, statementTimeoutMs: 2000 });
+  });
+
+  it("stops at a bad pool size or statement timeout, naming it", () => {
+    const env = { DATABASE_URL: "postgresql://db/k" };
+    expect(() => getDatabaseConfig({ ...env, DATABASE_POOL_SIZE: "0" })).toThrow(/DATABASE_POOL_SIZE must be an integer from 1 to 100/);
+    expect(() => getDatabaseConfig({ ...env, DATABASE_STATEMENT_TIMEOUT_MS: "forever" })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS must be an integer from 100 to 60000/);
+  });
+
+  it("never repeats a password from DATABASE_URL in a message", () => {
+    expect(describeDatabase({ DATABASE_URL: "postgresql://keycard:s3cret-pw@db.internal:5432/keycard" })).toBe(
+      "postgresql://keycard:***@db.internal:5432/keycard",
+    );
+    expect(() => getDatabaseConfig({ DATABASE_URL: "mysql://keycard:s3cret-pw@db/keycard" })).toThrow(/mysql:\/\/keycard:\*\*\*@db\/keycard/);
+    expect(() => getDatabaseConfig({ DATABASE_URL: "mysql://keycard:s3cret-pw@db/keycard" })).not.toThrow(/s3cret/);
   });
 });
 
@@ -297,7 +326,7 @@ describe("checkConfig", () => {
     ["PASSWORD_MIN_LENGTH", "4", /PASSWORD_MIN_LENGTH must be an integer from 8 to 64 \(got "4"\), e\.g\. PASSWORD_MIN_LENGTH=12\./],
     ["TRUST_PROXY", "yes", /TRUST_PROXY must be an integer from 0 to 10 \(got "yes"\), e\.g\. TRUST_PROXY=0\./],
     ["THROTTLE_IPV6_PREFIX", "32", /THROTTLE_IPV6_PREFIX must be an integer from 48 to 64 \(got "32"\), e\.g\. THROTTLE_IPV6_PREFIX=64\./],
-    ["DATABASE_URL", "mysql://db", /DATABASE_URL must be a SQLite file URL like "file:\.\/data\/keycard\.db"/],
+    ["DATABASE_URL", "mysql://db", /DATABASE_URL must be a SQLite file URL like "file:\.\/data\/keycard\.db" or a PostgreSQL URL/],
     ["SESSION_COOKIE_SECURE", "yes", /SESSION_COOKIE_SECURE must be "true" or "false" \(got "yes"\), e\.g\. SESSION_COOKIE_SECURE=true\./],
   ])("stops at a bad %s, naming it and a valid example", (name, value, message) => {
     expect(() => checkConfig({ ...PRODUCTION_ENV, [name]: value })).toThrow(ConfigError);

@@ -150,24 +150,63 @@ export function getBcryptWorkers(env: Env = process.env): number {
 const PRODUCTION_DATABASE_URL = "file:./data/keycard.db";
 const DEVELOPMENT_DATABASE_URL = "file:./data/keycard-dev.db";
 
+export type DatabaseConfig =
+  | { provider: "sqlite"; path: string }
+  | { provider: "postgresql"; url: string; poolSize: number; statementTimeoutMs: number };
+
 /**
- * The SQLite file named by DATABASE_URL (a `file:` URL, as Prisma writes it),
- * resolved against the working directory, which is the project root for every
- * npm script. Unset, it is the default for NODE_ENV: development (`next dev`,
- * and `npm run dev`'s predev, which sets NODE_ENV as next dev does) has a file
- * of its own, so the demo user it creates never lands in the production
- * server's file; everything else (`next start`, server.js, the CLI and
- * db:migrate, which operators run against production) uses the production file.
+ * The database DATABASE_URL names, and nothing else chooses it: a `file:` URL
+ * (as Prisma writes it) is a SQLite file, resolved against the working
+ * directory, which is the project root for every npm script; a `postgresql://`
+ * or `postgres://` URL is a PostgreSQL database, with a pool of
+ * DATABASE_POOL_SIZE connections per process and DATABASE_STATEMENT_TIMEOUT_MS
+ * for any one statement. Unset, it is the SQLite default for NODE_ENV:
+ * development (`next dev`, and `npm run dev`'s predev, which sets NODE_ENV as
+ * next dev does) has a file of its own, so the demo user it creates never lands
+ * in the production server's file; everything else (`next start`, server.js,
+ * the CLI and db:migrate, which operators run against production) uses the
+ * production file.
  */
-export function getDatabasePath(env: Env = process.env): string {
+export function getDatabaseConfig(env: Env = process.env): DatabaseConfig {
   const url = env.DATABASE_URL || (env.NODE_ENV === "development" ? DEVELOPMENT_DATABASE_URL : PRODUCTION_DATABASE_URL);
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    if (!URL.canParse(url)) throw new ConfigError("Keycard: DATABASE_URL is not a valid URL, e.g. DATABASE_URL=postgresql://keycard:PASSWORD@db.internal:5432/keycard.");
+    return {
+      provider: "postgresql",
+      url,
+      poolSize: readInteger(env, "DATABASE_POOL_SIZE", 10, 1, 100),
+      statementTimeoutMs: readInteger(env, "DATABASE_STATEMENT_TIMEOUT_MS", 5000, 100, 60_000),
+    };
+  }
   if (!url.startsWith("file:")) {
-    throw new ConfigError(`Keycard: DATABASE_URL must be a SQLite file URL like "${PRODUCTION_DATABASE_URL}" (got "${url}").`);
+    throw new ConfigError(
+      `Keycard: DATABASE_URL must be a SQLite file URL like "${PRODUCTION_DATABASE_URL}" or a PostgreSQL URL like "postgresql://keycard:PASSWORD@db.internal:5432/keycard" (got "${redactPassword(url)}").`,
+    );
   }
   const file = url.slice("file:".length).split("?")[0] ?? "";
   if (file === "") throw new ConfigError(`Keycard: DATABASE_URL names no file. Name one, e.g. DATABASE_URL=${PRODUCTION_DATABASE_URL}.`);
   // The path comes from configuration, not code: keep it out of build-time file tracing.
-  return path.resolve(/*turbopackIgnore: true*/ file);
+  return { provider: "sqlite", path: path.resolve(/*turbopackIgnore: true*/ file) };
+}
+
+/** The SQLite file DATABASE_URL names; only for SQLite's own plumbing, which never runs on PostgreSQL. */
+export function getDatabasePath(env: Env = process.env): string {
+  const config = getDatabaseConfig(env);
+  if (config.provider !== "sqlite") throw new ConfigError("Keycard: DATABASE_URL names a PostgreSQL database, not a SQLite file.");
+  return config.path;
+}
+
+/** The database for messages and logs: the file, or the URL without its password. */
+export function describeDatabase(env: Env = process.env): string {
+  const config = getDatabaseConfig(env);
+  return config.provider === "sqlite" ? config.path : redactPassword(config.url);
+}
+
+function redactPassword(url: string): string {
+  if (!URL.canParse(url)) return url.replace(/\/\/[^@/]*@/, "//***@");
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = "***";
+  return parsed.toString();
 }
 
 /**
@@ -176,7 +215,7 @@ export function getDatabasePath(env: Env = process.env): string {
  */
 export function checkConfig(env: Env = process.env): void {
   readSessionConfig(env);
-  getDatabasePath(env);
+  getDatabaseConfig(env);
   getTrustedProxyCount(env);
   getIpv6ThrottlePrefix(env);
   isSignupOpen(env);

@@ -1,15 +1,21 @@
-// `npm run db:migrate`: apply pending migrations to DATABASE_URL's SQLite file.
-// Equivalent to `prisma migrate deploy`, without the native engine (lib/db/migrate.ts).
+// `npm run db:migrate`: apply pending migrations to DATABASE_URL's database,
+// SQLite's from prisma/migrations, PostgreSQL's from prisma/postgresql/migrations.
+// Equivalent to `prisma migrate deploy`, without the native engine
+// (lib/db/migrate.ts, lib/db/migrate-postgres.ts).
 import "./load-env";
 import path from "node:path";
-import { getDatabasePath } from "../lib/config";
+import { describeDatabase, getDatabaseConfig } from "../lib/config";
 import { applyMigrations, MigrationError } from "../lib/db/migrate";
+import { applyPostgresMigrations } from "../lib/db/migrate-postgres";
 
-export function migrateDatabase(): void {
-  const databasePath = getDatabasePath();
-  const { applied, warnings } = applyMigrations(databasePath, path.resolve("prisma/migrations"));
+export async function migrateDatabase(): Promise<void> {
+  const config = getDatabaseConfig();
+  const { applied, warnings } =
+    config.provider === "sqlite"
+      ? applyMigrations(config.path, path.resolve("prisma/migrations"))
+      : await applyPostgresMigrations(config.url, path.resolve("prisma/postgresql/migrations"));
   for (const warning of warnings) console.warn(`keycard: warning: ${warning}`);
-  if (applied.length > 0) console.log(`keycard: applied ${applied.length} migration(s) to ${databasePath}: ${applied.join(", ")}`);
+  if (applied.length > 0) console.log(`keycard: applied ${applied.length} migration(s) to ${describeDatabase()}: ${applied.join(", ")}`);
 }
 
 export function exitOnError(run: () => void | Promise<void>): void {

@@ -5,7 +5,7 @@
 import "./load-env";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { getDatabasePath } from "../lib/config";
+import { describeDatabase } from "../lib/config";
 import { DEMO_ACCOUNT } from "../lib/auth/demo-account";
 import { exitOnError, migrateDatabase } from "./migrate";
 
@@ -25,13 +25,13 @@ async function ensureDemoUser(): Promise<void> {
   const { findUserWithHash, createUser } = await import("../lib/auth/accounts");
   if (await findUserWithHash(DEMO_ACCOUNT.username)) return;
   await createUser(DEMO_ACCOUNT.username, DEMO_ACCOUNT.password);
-  console.log(`keycard: created the demo user ${DEMO_ACCOUNT.username} / ${DEMO_ACCOUNT.password} in ${getDatabasePath()} (development only)`);
+  console.log(`keycard: created the demo user ${DEMO_ACCOUNT.username} / ${DEMO_ACCOUNT.password} in ${describeDatabase()} (development only)`);
 }
 
 exitOnError(async () => {
   if (process.env.NODE_ENV === "production") throw new Error("Keycard: prepare-dev is for development only.");
   ensureDevSecret();
-  migrateDatabase();
+  await migrateDatabase();
   await ensureDemoUser();
   process.exit(0);
 });

@@ -4,8 +4,8 @@ import "./load-env";
 import { checkConfig } from "../lib/config";
 import { exitOnError, migrateDatabase } from "./migrate";
 
-exitOnError(() => {
+exitOnError(async () => {
   // `next start` always runs as production, whatever NODE_ENV says here.
   checkConfig({ ...process.env, NODE_ENV: "production" });
-  migrateDatabase();
+  await migrateDatabase();
 });

@@ -33,7 +33,7 @@ class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
   // Works on a fresh checkout too: the database is created or brought up to date first.
-  migrateDatabase();
+  await migrateDatabase();
   const flags = new Set(argv.filter((arg) => arg.startsWith("--")));
   const [command, rawName, ...extra] = argv.filter((arg) => !arg.startsWith("--"));
   const unknownFlag = [...flags].find((flag) => flag !== "--password-stdin");

@@ -1,6 +1,6 @@
 // The demo account `npm run dev` creates (scripts/prepare-dev.ts). Its password
 // is in the README, so no production server may start while it still works.
-import { getDatabasePath } from "../config";
+import { describeDatabase } from "../config";
 import { findUserWithHash } from "../db/users";
 import { verifyPassword } from "./password";
 import { isDatabaseUnavailable } from "../db/errors";
@@ -27,7 +27,7 @@ export async function demoAccountProblem(): Promise<string | null> {
   }
   if (!stored || !(await verifyPassword(password, stored.passwordHash))) return null;
   return (
-    `Keycard: the account "${username}" in ${getDatabasePath()} still signs in with the demo password "${password}" that \`npm run dev\` gives it. ` +
+    `Keycard: the account "${username}" in ${describeDatabase()} still signs in with the demo password "${password}" that \`npm run dev\` gives it. ` +
     `Give it a password of its own (\`npm run users -- passwd ${username}\`) or remove it (\`npm run users -- remove ${username}\`), with this DATABASE_URL; ` +
     "or, if this is a development database, set DATABASE_URL to the production one."
   );

@@ -71,24 +71,7 @@ function applyPending(db: Database.Database, migrations: Migration[], now: () =>
   const rows = db
     .prepare("SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at")
     .all() as AppliedRow[];
-
-  // Prisma's P3009: a migration that started and neither finished nor was marked
-  // rolled back leaves the schema in an unknown state; a person must look first.
-  const failed = rows.find((row) => row.finished_at === null && row.rolled_back_at === null);
-  if (failed) {
-    throw new MigrationError(
-      `Migration "${failed.migration_name}" failed earlier and the database may be half-migrated. ` +
-        "Fix it by hand, then mark it with `prisma migrate resolve` or delete its row in _prisma_migrations.",
-    );
-  }
-
-  const applied = new Map(rows.filter((row) => row.finished_at !== null).map((row) => [row.migration_name, row]));
-  const warnings: string[] = [];
-  for (const [name, row] of applied) {
-    const local = migrations.find((migration) => migration.name === name);
-    if (!local) warnings.push(`Migration "${name}" is in the database but not in prisma/migrations.`);
-    else if (local.checksum !== row.checksum) warnings.push(`Migration "${name}" was modified after it was applied.`);
-  }
+  const { pending, warnings } = planMigrations(rows, migrations);
 
   const insert = db.prepare(
     "INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, applied_steps_count) VALUES (?, ?, ?, ?, 0)",
@@ -97,7 +80,7 @@ function applyPending(db: Database.Database, migrations: Migration[], now: () =>
   const fail = db.prepare("UPDATE _prisma_migrations SET logs = ? WHERE id = ?");
 
   const done: string[] = [];
-  for (const migration of migrations.filter((candidate) => !applied.has(candidate.name))) {
+  for (const migration of pending) {
     const id = randomUUID();
     insert.run(id, migration.checksum, migration.name, now());
     try {
@@ -111,4 +94,32 @@ function applyPending(db: Database.Database, migrations: Migration[], now: () =>
     done.push(migration.name);
   }
   return { applied: done, warnings };
+}
+
+/**
+ * What `prisma migrate deploy` would do with this history, for either database:
+ * the migrations not applied yet, in name order, and warnings about the ones
+ * applied. Throws, as Prisma does (P3009), when one started and neither
+ * finished nor was marked rolled back: the schema is in an unknown state, and
+ * a person must look first.
+ */
+export function planMigrations(
+  rows: Array<{ migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown }>,
+  migrations: Migration[],
+): { pending: Migration[]; warnings: string[] } {
+  const failed = rows.find((row) => row.finished_at === null && row.rolled_back_at === null);
+  if (failed) {
+    throw new MigrationError(
+      `Migration "${failed.migration_name}" failed earlier and the database may be half-migrated. ` +
+        "Fix it by hand, then mark it with `prisma migrate resolve` or delete its row in _prisma_migrations.",
+    );
+  }
+  const applied = new Map(rows.filter((row) => row.finished_at !== null).map((row) => [row.migration_name, row]));
+  const warnings: string[] = [];
+  for (const [name, row] of applied) {
+    const local = migrations.find((migration) => migration.name === name);
+    if (!local) warnings.push(`Migration "${name}" is in the database but not in the migrations folder.`);
+    else if (local.checksum !== row.checksum) warnings.push(`Migration "${name}" was modified after it was applied.`);
+  }
+  return { pending: migrations.filter((candidate) => !applied.has(candidate.name)), warnings };
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { insertEvent } from "./audit";
 import { readNotingAvailability } from "./availability";
-import { db, sqlite, transaction, type Tx } from "./client";
+import { db, readPrepared, transactionHolding, type Tx } from "./client";
 
 /** A session as stored: the id is the SHA-256 of the token in the cookie. */
 export type SessionRecord = {
@@ -24,10 +24,11 @@ export async function insertSession(row: SessionRow, tx: Tx = db): Promise<void>
 
 /**
  * A new session, and, past `maxPerUser` sessions still counting, the ones used
- * least recently signed out with an audit row saying so, in one transaction.
+ * least recently signed out with an audit row saying so, in one transaction
+ * holding the user's sessions (two sign-ins at once count each other).
  */
 export async function insertSessionWithinLimit(row: SessionRow, maxPerUser: number): Promise<number> {
-  return transaction(async (tx) => {
+  return transactionHolding([`sessions:${row.userId}`], async (tx) => {
     await insertSession(row, tx);
     const beyond = await tx.session.findMany({
       where: { userId: row.userId, revokedAt: null, expiresAt: { gt: row.createdAt } },
@@ -47,13 +48,13 @@ export async function insertSessionWithinLimit(row: SessionRow, maxPerUser: numb
 
 /**
  * The session and its user's name, by session id: the one query of every
- * signed-in request. It skips Prisma, on the same connection: through Prisma
- * (findUnique with the relation, or this SQL in $queryRaw) a signed-in page
- * cost about 10% more server CPU than this prepared statement
- * (docs/performance.md). Plain SQL with quoted names, which PostgreSQL reads too.
+ * signed-in request. It skips Prisma, on the same connection or pool: through
+ * Prisma (findUnique with the relation, or this SQL in $queryRaw) a signed-in
+ * page cost about 10% more server CPU on SQLite than this prepared statement
+ * (docs/performance.md). Plain SQL with quoted names, which both databases read.
  */
 export async function findSessionWithUser(id: string): Promise<SessionWithUser | null> {
-  const rows = await readNotingAvailability(() => sqlite.readPrepared(FIND_SESSION_WITH_USER, [id]));
+  const rows = await readNotingAvailability(() => readPrepared(FIND_SESSION_WITH_USER, [id]));
   const row = rows[0] as StoredSessionWithUser | undefined;
   if (!row) return null;
   return {
@@ -66,18 +67,21 @@ export async function findSessionWithUser(id: string): Promise<SessionWithUser |
   };
 }
 
-const FIND_SESSION_WITH_USER = `
+const FIND_SESSION_WITH_USER = {
+  name: "keycard_find_session_with_user",
+  sql: `
   SELECT s."id", s."userId", s."createdAt", s."lastSeenAt", s."expiresAt", s."persistent", s."revokedAt", u."username"
   FROM "Session" s JOIN "User" u ON u."id" = s."userId"
-  WHERE s."id" = ?`;
+  WHERE s."id" = ?`,
+};
 
-/** As SQLite stores what Prisma wrote: dates as ISO 8601 text, booleans as 0 or 1. */
+/** SQLite gives dates as the ISO 8601 text Prisma wrote and booleans as 0 or 1; PostgreSQL gives Date and boolean. */
 type StoredSessionWithUser = Omit<SessionWithUser, "createdAt" | "lastSeenAt" | "expiresAt" | "persistent" | "revokedAt"> & {
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  persistent: number;
-  revokedAt: string | null;
+  createdAt: string | Date;
+  lastSeenAt: string | Date;
+  expiresAt: string | Date;
+  persistent: number | boolean;
+  revokedAt: string | Date | null;
 };
 
 /** Records activity; a revoked session stays as it was. */

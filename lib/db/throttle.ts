@@ -1,19 +1,19 @@
 import "server-only";
-import { db, transaction } from "./client";
+import { db, transactionHolding } from "./client";
 
 /** One throttle counter (lib/auth/throttle.ts says what the keys and rules are). */
 export type ThrottleRow = { key: string; failures: number; blockedUntil: Date | null; updatedAt: Date };
 
 /**
  * Reads the counters of `keys` (null where there is none), lets `decide` say
- * what they become, and writes that, in one transaction: two processes counting
- * the same key at once both count. `decide` must be pure: it may run again.
+ * what they become, and writes that, in one transaction holding the keys: two
+ * processes counting the same key at once both count, one after the other.
  */
 export async function updateThrottleRows<T>(
   keys: string[],
   decide: (rows: Array<ThrottleRow | null>) => { write: ThrottleRow[]; remove: string[]; result: T },
 ): Promise<T> {
-  return transaction(async (tx) => {
+  return transactionHolding(keys, async (tx) => {
     const found = await tx.throttle.findMany({ where: { key: { in: keys } } });
     const byKey = new Map(found.map((row) => [row.key, row]));
     const { write, remove, result } = decide(keys.map((key) => byKey.get(key) ?? null));
