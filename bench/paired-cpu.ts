@@ -16,6 +16,12 @@
 // the bench baseline's "baseline_session=1"). The page is /dashboard, signed in
 // or not (the redirect to sign-in).
 //
+// PAIRED_DATABASE_URL_A / _B run that app on the database named (a fresh,
+// empty PostgreSQL database, say) instead of a throwaway SQLite file, and
+// PAIRED_DATABASE_PID_A / _B (a PostgreSQL postmaster's pid) count that
+// server's CPU, all its backends included, as part of the app's; pin it to the
+// servers' core first (`taskset -a -cp 1 PID`).
+//
 // Prints each round and the median ratio B ÷ A: above 1, A spends less CPU per
 // request than B.
 import autocannon from "autocannon";
@@ -29,7 +35,7 @@ import { freePort } from "../scripts/free-port";
 import { signalGroup } from "./production-server";
 
 type Page = "signed-in" | "redirect";
-type App = { dir: string; origin: string; process: ChildProcess; cookie: string | undefined; cleanup: () => void };
+type App = { dir: string; origin: string; process: ChildProcess; cookie: string | undefined; cleanup: () => void; cpuMs: () => number };
 
 const USAGE = "Usage: npm run bench:paired -- A_DIR B_DIR [signed-in|redirect] [rounds=6] [seconds=8]";
 const USER = { username: "paired", password: `Lantern-Orbit-${randomBytes(6).toString("hex")}` };
@@ -76,7 +82,7 @@ async function startApp(label: string, dir: string, page: Page, cookieFromEnv: s
     ...process.env,
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
-    DATABASE_URL: `file:${path.join(data, "keycard.db")}`,
+    DATABASE_URL: process.env[`PAIRED_DATABASE_URL_${label}`] ?? `file:${path.join(data, "keycard.db")}`,
     SESSION_SECRET: randomBytes(32).toString("base64url"),
   };
   // Filled in once the server starts; cleanup may run before (a failed migration).
@@ -115,7 +121,9 @@ async function startApp(label: string, dir: string, page: Page, cookieFromEnv: s
   const check = await fetch(`${origin}/dashboard`, { headers: cookie ? { cookie } : {}, redirect: "manual" });
   const expected = page === "signed-in" ? 200 : 307;
   if (check.status !== expected) throw new Error(`${dir}: GET /dashboard answered ${check.status}, not ${expected}.`);
-  return { dir, origin, process: child, cookie, cleanup };
+  const databasePid = Number(process.env[`PAIRED_DATABASE_PID_${label}`] ?? 0);
+  const appCpuMs = () => cpuMs(child.pid!) + (databasePid ? cpuMs(databasePid) : 0);
+  return { dir, origin, process: child, cookie, cleanup, cpuMs: appCpuMs };
 }
 
 async function signIn(origin: string): Promise<string> {
@@ -153,10 +161,10 @@ async function main(): Promise<void> {
     for (let warm = 0; warm < 2; warm++) await Promise.all([load(a, seconds), load(b, seconds)]);
     const ratios: number[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const [cpuA, cpuB] = [cpuMs(a.process.pid!), cpuMs(b.process.pid!)];
+      const [cpuA, cpuB] = [a.cpuMs(), b.cpuMs()];
       const [resultA, resultB] = await Promise.all([load(a, seconds), load(b, seconds)]);
-      const perRequestA = (cpuMs(a.process.pid!) - cpuA) / resultA.requests.total;
-      const perRequestB = (cpuMs(b.process.pid!) - cpuB) / resultB.requests.total;
+      const perRequestA = (a.cpuMs() - cpuA) / resultA.requests.total;
+      const perRequestB = (b.cpuMs() - cpuB) / resultB.requests.total;
       const failed = (result: typeof resultA) => result.errors + result.timeouts + (page === "signed-in" ? result.non2xx : 0);
       if (failed(resultA) + failed(resultB) > 0) throw new Error(`round ${round}: failed requests (A ${failed(resultA)}, B ${failed(resultB)}).`);
       const ratio = perRequestB / perRequestA;

@@ -5,6 +5,7 @@
 import "./load-env";
 import path from "node:path";
 import { describeDatabase, getDatabaseConfig } from "../lib/config";
+import { isDatabaseUnavailable, unavailabilityCode } from "../lib/db/errors";
 import { applyMigrations, MigrationError } from "../lib/db/migrate";
 import { applyPostgresMigrations } from "../lib/db/migrate-postgres";
 
@@ -23,7 +24,10 @@ export function exitOnError(run: () => void | Promise<void>): void {
     .then(run)
     .catch((error: unknown) => {
       const known = error instanceof MigrationError || (error instanceof Error && error.message.startsWith("Keycard:"));
-      console.error(known ? (error as Error).message : error);
+      if (known) console.error((error as Error).message);
+      // A database that is down or refuses us is an operator's problem, not a bug: one line, no stack.
+      else if (isDatabaseUnavailable(error)) console.error(`Keycard: the database at ${describeDatabase()} cannot be used (${unavailabilityCode(error)}): ${(error as Error).message}`);
+      else console.error(error);
       process.exit(1);
     });
 }
