@@ -51,11 +51,11 @@ describe("recordEvent", () => {
   });
 
   it("has nowhere to keep a password, token or cookie", async () => {
-    expect(columnsOf("SecurityEvent")).toEqual(["id", "type", "userId", "username", "ip", "userAgent", "detail", "createdAt"]);
+    expect(await columnsOf("SecurityEvent")).toEqual(["id", "type", "userId", "username", "ip", "userAgent", "detail", "createdAt"]);
     // Extra fields (as a careless caller might pass the whole form) are not stored.
     const careless = { type: "sign_in", client: CLIENT, userId: alice.id, username: "alice", password: "hunter2-hunter2" };
     await recordEvent(careless as Parameters<typeof recordEvent>[0]);
-    expect(JSON.stringify(rawRows("SecurityEvent"))).not.toContain("hunter2");
+    expect(JSON.stringify(await rawRows("SecurityEvent"))).not.toContain("hunter2");
   });
 });
 

@@ -1,11 +1,13 @@
 // Helpers for tests against the throwaway database test/setup.ts creates.
 import Database from "better-sqlite3";
+import type pg from "pg";
 import { afterEach, beforeEach, vi } from "vitest";
 
-import { db } from "../lib/db/client";
+import { db, provider } from "../lib/db/client";
 import { getDatabasePath } from "../lib/config";
 import { ThrottledError } from "../lib/auth/throttle";
 import type { PublicUser } from "../lib/auth/accounts";
+import { queryPostgres } from "./postgres";
 
 /** Empties every table, so each test starts from nothing. */
 export async function clearDatabase(): Promise<void> {
@@ -67,8 +69,19 @@ export async function throttledBy(attempt: Promise<unknown>): Promise<ThrottledE
   }
 }
 
-/** Runs SQL (a trigger that fails a write, say) on a connection of its own to the test database. */
-export function execSql(sql: string): void {
+/** How many times each outcome came up: for attempts sent at once, whose order the database decides. */
+export function tally(outcomes: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const outcome of outcomes) counts[outcome] = (counts[outcome] ?? 0) + 1;
+  return counts;
+}
+
+/** Runs SQL, several statements allowed, on a connection of its own to the test database (Prisma's is not used). */
+export async function execSql(sql: string): Promise<void> {
+  if (provider === "postgresql") {
+    await postgresQuery(sql);
+    return;
+  }
   const file = new Database(getDatabasePath());
   try {
     file.exec(sql);
@@ -77,22 +90,53 @@ export function execSql(sql: string): void {
   }
 }
 
-/** Every value in every row of `table`, read straight from the SQLite file, bypassing Prisma. */
-export function rawRows(table: string): Array<Record<string, unknown>> {
+/** Every value in every row of `table`, as the database holds them, read on a connection of its own, bypassing Prisma. */
+export async function rawRows(table: string): Promise<Array<Record<string, unknown>>> {
+  const sql = `SELECT * FROM "${table}"`;
+  if (provider === "postgresql") return (await postgresQuery(sql)).rows;
   const file = new Database(getDatabasePath(), { readonly: true });
   try {
-    return file.prepare(`SELECT * FROM "${table}"`).all() as Array<Record<string, unknown>>;
+    return file.prepare(sql).all() as Array<Record<string, unknown>>;
   } finally {
     file.close();
   }
 }
 
-/** The column names of `table`, as SQLite has them. */
-export function columnsOf(table: string): string[] {
+/** The column names of `table`, in order, as the database has them. */
+export async function columnsOf(table: string): Promise<string[]> {
+  if (provider === "postgresql") {
+    const { rows } = await postgresQuery(
+      "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+      [table],
+    );
+    return rows.map((column: { column_name: string }) => column.column_name);
+  }
   const file = new Database(getDatabasePath(), { readonly: true });
   try {
     return (file.prepare(`PRAGMA table_info("${table}")`).all() as Array<{ name: string }>).map((column) => column.name);
   } finally {
     file.close();
   }
+}
+
+/**
+ * Makes the database refuse every `event` ("INSERT", `UPDATE OF "revokedAt"`)
+ * on `table` with "disk I/O error", as a full disk or a failing drive would:
+ * a trigger that raises, planted on a connection of its own. Returns what
+ * removes it. Prisma reports it as any failed statement, the message in
+ * meta.driverAdapterError.cause.originalMessage.
+ */
+export async function failWrites(table: string, event: string): Promise<() => Promise<void>> {
+  if (provider === "postgresql") {
+    await execSql(`CREATE FUNCTION keycard_test_fail_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$;
+      CREATE TRIGGER keycard_test_fail_write BEFORE ${event} ON "${table}" FOR EACH ROW EXECUTE FUNCTION keycard_test_fail_write();`);
+    return () => execSql(`DROP TRIGGER keycard_test_fail_write ON "${table}"; DROP FUNCTION keycard_test_fail_write();`);
+  }
+  await execSql(`CREATE TRIGGER keycard_test_fail_write BEFORE ${event} ON "${table}" BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+  return () => execSql("DROP TRIGGER keycard_test_fail_write");
+}
+
+/** A statement on the test file's PostgreSQL database, on a connection of its own. */
+function postgresQuery(sql: string, values?: unknown[]): Promise<pg.QueryResult> {
+  return queryPostgres(process.env.DATABASE_URL ?? "", sql, values);
 }

@@ -5,7 +5,7 @@ import { db } from "../db/client";
 import { verifyPassword } from "./password";
 import { createSession } from "../session/store";
 import { generateSessionToken, sessionIdFromToken, validateSessionToken } from "../session/store";
-import { clearDatabase, execSql, rawRows } from "../../test/db";
+import { clearDatabase, failWrites, rawRows } from "../../test/db";
 import {
   createUser,
   createUserWithSession,
@@ -18,7 +18,7 @@ import {
   UserNotFoundError,
 } from "./accounts";
 
-/** The failure the tests' triggers raise ("disk I/O error"), as Prisma reports it. */
+/** The failure failWrites plants ("disk I/O error"), as Prisma reports it. */
 const isInjectedFailure = (error: unknown) =>
   (error as { meta?: { driverAdapterError?: { cause?: { originalMessage?: string } } } }).meta?.driverAdapterError?.cause?.originalMessage ===
   "disk I/O error";
@@ -34,7 +34,7 @@ describe("createUser", () => {
   it("stores a bcrypt hash, never the password, and returns only public fields", async () => {
     const alice = await createUser("alice", PASSWORD);
     expect(alice).toEqual({ id: expect.any(Number), username: "alice" });
-    expect(JSON.stringify(rawRows("User"))).not.toContain(PASSWORD);
+    expect(JSON.stringify(await rawRows("User"))).not.toContain(PASSWORD);
     const stored = await findUserWithHash("alice");
     expect(stored?.passwordHash).toMatch(/^\$2[aby]\$10\$/);
     expect(await verifyPassword(PASSWORD, stored?.passwordHash ?? "")).toBe(true);
@@ -90,16 +90,16 @@ describe("createUserWithSession", () => {
   it.each(["Session", "SecurityEvent"])(
     "creates nothing when the %s row cannot be written: trying again is not told the name is taken",
     async (table) => {
-      execSql(`CREATE TRIGGER fail_write BEFORE INSERT ON "${table}" BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+      const restore = await failWrites(table, "INSERT");
       try {
         await expect(createUserWithSession("alice", PASSWORD, generateSessionToken(), { persistent: false, client: CLIENT })).rejects.toSatisfy(
           isInjectedFailure,
         );
       } finally {
-        execSql("DROP TRIGGER fail_write");
+        await restore();
       }
       expect(await findUserByUsername("alice")).toBeNull();
-      expect([rawRows("Session"), rawRows("SecurityEvent")]).toEqual([[], []]);
+      expect([await rawRows("Session"), await rawRows("SecurityEvent")]).toEqual([[], []]);
       const token = generateSessionToken();
       const alice = await createUserWithSession("alice", PASSWORD, token, { persistent: false, client: CLIENT });
       expect((await validateSessionToken(token, alice.id)).ok).toBe(true);
@@ -159,11 +159,11 @@ describe("setPasswordAndSignOut", () => {
     const alice = await createUser("alice", PASSWORD);
     const thief = await signIn(alice);
     // The database fails between the two writes, as a full disk or an I/O error would.
-    execSql(`CREATE TRIGGER fail_sign_out BEFORE UPDATE OF "revokedAt" ON "Session" BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+    const restore = await failWrites("Session", 'UPDATE OF "revokedAt"');
     try {
       await expect(setPasswordAndSignOut("alice", NEW_PASSWORD)).rejects.toSatisfy(isInjectedFailure);
     } finally {
-      execSql("DROP TRIGGER fail_sign_out");
+      await restore();
     }
     expect(await passwordIs("alice", PASSWORD)).toBe(true);
     expect(await passwordIs("alice", NEW_PASSWORD)).toBe(false);

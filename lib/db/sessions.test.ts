@@ -54,9 +54,12 @@ describe("findSessionWithUser", () => {
       await sleep(50);
       throw new Error("roll back");
     });
+    // Expected before the read: on SQLite the read waits for the transaction to
+    // end, and a rejection nothing waits for yet is reported as unhandled.
+    const rollsBack = expect(rolledBack).rejects.toThrow("roll back");
     await open;
     const seen = await findSessionWithUser(row.id);
-    await expect(rolledBack).rejects.toThrow("roll back");
+    await rollsBack;
     expect(seen).toBeNull();
   });
 });

@@ -66,7 +66,7 @@ describe("session tokens", () => {
     expect(sessionIdFromToken(token)).not.toBe(sessionIdFromToken(generateSessionToken()));
     expect(session.id).toBe(sessionIdFromToken(token));
 
-    const rows = rawRows("Session");
+    const rows = await rawRows("Session");
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(token);
   });
