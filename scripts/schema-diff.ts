@@ -108,12 +108,13 @@ export async function diffMigrationsToSchema(opts: DiffOptions = {}): Promise<st
   const result = opts.postgresUrl
     ? // The engine replays the migrations into the database it is given, not into
       // a shadow of it: give it a scratch database, dropped afterwards.
-      await withScratchDatabase(opts.postgresUrl, (url) => diff(new IntrospectablePg({ connectionString: url })))
+      await withScratchDatabase(opts.postgresUrl, (url) => diff(new IntrospectablePg(url)))
     : await diff(new InMemorySqliteFactory({ url: ":memory:" }));
   return result.exitCode === 0 ? "" : (result.stdout ?? "");
 }
 
-async function withScratchDatabase<T>(serverUrl: string, work: (url: string) => Promise<T>): Promise<T> {
+/** Runs `work` on a database of its own on the server at `serverUrl`, dropped afterwards (with whatever is still connected to it). */
+export async function withScratchDatabase<T>(serverUrl: string, work: (url: string) => Promise<T>): Promise<T> {
   const name = `keycard_schema_diff_${randomUUID().replaceAll("-", "")}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
@@ -142,7 +143,7 @@ export function isEmptyDiff(sql: string): boolean {
  * builds it: every subdirectory, sorted by name, with its migration.sql (or the
  * read error, which the engine reports). A missing folder is an empty history.
  */
-async function readMigrationsList(migrationsDir: string, provider: Provider): Promise<MigrationList> {
+export async function readMigrationsList(migrationsDir: string, provider: Provider): Promise<MigrationList> {
   const lockfilePath = "migration_lock.toml";
   const lockfile = await readFile(path.join(migrationsDir, lockfilePath), "utf8").catch(() => migrationLockToml(provider));
   const entries = await readdir(migrationsDir, { withFileTypes: true }).catch(() => []);
@@ -167,7 +168,18 @@ async function readMigrationsList(migrationsDir: string, provider: Provider): Pr
   };
 }
 
-/** Runs `fn` with a fresh engine over a throwaway in-memory SQLite, then frees it. */
+/**
+ * Runs `work` with Prisma's schema engine connected to the PostgreSQL database
+ * at `url` as `prisma migrate deploy`, `migrate status` and `migrate dev` connect
+ * to it through a pg adapter: its applyMigrations, diagnoseMigrationHistory and
+ * devDiagnostic read and write that database's _prisma_migrations. The tests of
+ * lib/db/migrate-postgres.ts hold the offline runner to it.
+ */
+export function withPostgresEngine<T>(url: string, work: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+  return withEngine(new IntrospectablePg(url), work);
+}
+
+/** Runs `fn` with a fresh engine over the database `factory` connects to, then frees it. */
 async function withEngine<T>(factory: IntrospectablePg | InMemorySqliteFactory, fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
   const SchemaEngineClass = loadEngine();
   const adapter = bindMigrationAwareSqlAdapterFactory(factory);
@@ -181,6 +193,7 @@ async function withEngine<T>(factory: IntrospectablePg | InMemorySqliteFactory, 
     throw explainEngineError(error, adapter.errorRegistry);
   } finally {
     engine?.free();
+    if (factory instanceof IntrospectablePg) await factory.endConnections();
   }
 }
 
@@ -230,12 +243,52 @@ class InMemorySqliteFactory extends PrismaBetterSqlite3 {
  * which the adapter refuses (UnsupportedNativeDataType); read here as text.
  */
 class IntrospectablePg extends PrismaPg {
-  override async connect() {
-    return withCharAsText(await super.connect());
+  private readonly connections: SqlDriverAdapter[] = [];
+
+  constructor(private readonly url: string) {
+    super({ connectionString: url });
   }
 
+  override async connect() {
+    const adapter = withCharAsText(await super.connect());
+    const dispose = adapter.dispose.bind(adapter);
+    let ended: Promise<void> | undefined;
+    adapter.dispose = () => (ended ??= dispose());
+    this.connections.push(adapter);
+    return adapter;
+  }
+
+  /**
+   * Ends every connection the engine opened. The engine leaves them open (the
+   * CLI's process ends instead), and one of them holds the migration lock
+   * until its pool lets it go idle, 10 s later.
+   */
+  async endConnections(): Promise<void> {
+    await Promise.all(this.connections.map((connection) => connection.dispose()));
+  }
+
+  /**
+   * The shadow database the engine replays migrations into, made here: the
+   * adapter's own (7.10.0) connects to the main database whenever it was given
+   * a connection string (the string's database wins over the one it sets),
+   * gives the shadow's pool no "error" listener (a connection the server ends
+   * is an uncaught exception), and drops the shadow while that pool still holds
+   * a connection to it, which PostgreSQL refuses.
+   */
   override async connectToShadowDb() {
-    return withCharAsText(await super.connectToShadowDb());
+    const main = await this.connect();
+    const database = `prisma_migrate_shadow_db_${randomUUID().replaceAll("-", "")}`;
+    await main.executeScript(`CREATE DATABASE "${database}"`);
+    const url = new URL(this.url);
+    url.pathname = `/${database}`;
+    const shadow = await new IntrospectablePg(url.href).connect();
+    const endShadow = shadow.dispose.bind(shadow);
+    shadow.dispose = async () => {
+      await endShadow();
+      await main.executeScript(`DROP DATABASE "${database}"`);
+      await main.dispose();
+    };
+    return shadow;
   }
 }
 
