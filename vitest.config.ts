@@ -11,9 +11,9 @@ const SQLITE_ONLY = [
   "lib/db/migrate.test.ts",
 ];
 
-// PostgreSQL's own: its migration runner held to Prisma's schema engine. They
-// need the project's cluster.
-const POSTGRESQL_ONLY = ["lib/db/migrate-postgres.test.ts"];
+// PostgreSQL's own: its migration runner held to Prisma's schema engine, and
+// the errors a real server gives. They need the project's cluster.
+const POSTGRESQL_ONLY = ["lib/db/migrate-postgres.test.ts", "lib/db/errors.test.ts"];
 
 const shared = {
   include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"],

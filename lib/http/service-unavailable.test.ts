@@ -14,6 +14,7 @@ import { ReopeningSqliteAdapter } from "../db/sqlite-adapter";
 import { ThrottledError } from "../auth/throttle";
 import { isDatabaseUnavailable, logDatabaseUnavailable, unavailabilityCode } from "../db/errors";
 import { serviceUnavailableJson, serviceUnavailablePage } from "./service-unavailable";
+import { errorFrom } from "../../test/errors";
 
 const MIGRATIONS = fileURLToPath(new URL("../../prisma/migrations", import.meta.url));
 const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-unavailable-"));
@@ -41,16 +42,6 @@ function emptyFile(): string {
   const file = path.join(directory, `empty-${files++}.db`);
   new Database(file).close();
   return file;
-}
-
-/** The error `run` throws or rejects with; fails the test when it succeeds. */
-async function errorFrom(run: () => unknown): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an error, got none");
 }
 
 /** Another connection holding the write lock, as a stuck process would. */
