@@ -1,0 +1,106 @@
+// The transactions of lib/db/client.ts under real concurrency: several
+// processes counting one throttle key, and serializable transactions that lose
+// a race. On whichever database the project runs.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { beforeEach, describe, expect, it } from "vitest";
+
+import { db, isWriteConflict, provider, transaction, type Tx } from "./client";
+import { clearDatabase, failuresOf } from "../../test/db";
+
+const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+beforeEach(async () => {
+  await clearDatabase();
+});
+
+/**
+ * Starts test/count-throttle.ts in a process of its own on this test file's
+ * database; resolves once it is connected, with a function that lets it count
+ * and resolves with its exit code and error output.
+ */
+async function counterProcess(key: string, count: number): Promise<() => Promise<{ code: number | null; stderr: string }>> {
+  const child = spawn(
+    "node_modules/.bin/tsx",
+    ["--conditions=react-server", "test/count-throttle.ts", key, String(count)],
+    { cwd: projectRoot, env: process.env, stdio: ["pipe", "pipe", "pipe"] },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+  const exited = once(child, "exit") as Promise<[number | null]>;
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+      if (stdout.includes("ready\n")) resolve();
+    });
+    exited.then(([code]) => reject(new Error(`count-throttle exited with ${code} before it was ready: ${stderr}`)), reject);
+  });
+  return async () => {
+    child.stdin.end("go\n");
+    const [code] = await exited;
+    return { code, stderr };
+  };
+}
+
+describe("transactionHolding, through updateThrottleRows", () => {
+  it("two processes counting one key 50 times each, side by side, count 100: no count lost, no error", async () => {
+    const counters = await Promise.all([counterProcess("ip:192.0.2.1", 50), counterProcess("ip:192.0.2.1", 50)]);
+    const results = await Promise.all(counters.map((count) => count()));
+    // Any error in either ends it with code 1.
+    expect(results.map((result) => result.code), results.map((result) => result.stderr).join("\n")).toEqual([0, 0]);
+    expect(await failuresOf("ip:192.0.2.1")).toBe(100);
+  }, 120_000);
+});
+
+// SQLite takes its write lock as a transaction begins, so two transactions
+// never both read before either writes: there is no lost race to provoke.
+const noRace = provider === "postgresql" ? null : "SQLite's transactions take turns from their start";
+
+describe.skipIf(noRace !== null)(`a serializable transaction that loses a race${noRace ? ` (skipped: ${noRace})` : ""}`, () => {
+  const KEY = "race";
+
+  /**
+   * Two read-then-write transactions on one row that both read before either
+   * writes: PostgreSQL refuses the second write (40001, Prisma's P2034).
+   * Returns the race, which counts how often the work ran.
+   */
+  function raceOnOneRow() {
+    let readers = 0;
+    let bothRead!: () => void;
+    const reads = new Promise<void>((resolve) => (bothRead = resolve));
+    const race = {
+      runs: 0,
+      async increment(tx: Tx): Promise<void> {
+        race.runs++;
+        const row = await tx.throttle.findUniqueOrThrow({ where: { key: KEY } });
+        if (++readers === 2) bothRead();
+        // Only the first two runs wait here: a run again finds it open.
+        await reads;
+        await tx.throttle.update({ where: { key: KEY }, data: { failures: row.failures + 1 } });
+      },
+    };
+    return race;
+  }
+
+  beforeEach(async () => {
+    await db.throttle.create({ data: { key: KEY, failures: 0, updatedAt: new Date() } });
+  });
+
+  it("is refused with P2034 when nothing runs it again", async () => {
+    const race = raceOnOneRow();
+    const results = await Promise.allSettled([1, 2].map(() => db.$transaction((tx) => race.increment(tx), { isolationLevel: "Serializable" })));
+    expect(results.map((result) => result.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const refused = results.find((result) => result.status === "rejected");
+    expect(isWriteConflict(refused?.reason)).toBe(true);
+    expect(await failuresOf(KEY)).toBe(1);
+  });
+
+  it("is run again by transaction() and succeeds: both counts kept", async () => {
+    const race = raceOnOneRow();
+    await Promise.all([transaction((tx) => race.increment(tx)), transaction((tx) => race.increment(tx))]);
+    expect(race.runs).toBe(3);
+    expect(await failuresOf(KEY)).toBe(2);
+  });
+});
