@@ -221,6 +221,38 @@ test("a server action rendered by one instance runs on the other", async ({ brow
   await context.close();
 });
 
+test("while the database is away, the balancer passes on each instance's 503 with Retry-After, and both serve again as soon as it is back", async ({ playwright, api }) => {
+  const user = await createUser("outage");
+  const seal = await signIn(playwright, origin(), user);
+  const bringBack = await takeDatabaseAway();
+  const answeredBy = new Set<string>();
+  try {
+    // Several times max_fails (docs/nginx.conf) per instance: had nginx counted
+    // these 503s as failures, it would have taken both out and answered 502 itself.
+    for (let round = 1; round <= 8; round++) {
+      for (const path of ["/api/health", "/api/session"]) {
+        const response = await api.get(`${origin()}${path}`, { headers: withSession(seal) });
+        expect(response.status(), `GET ${path} #${round} while the database is away`).toBe(503);
+        expect(response.headers()["retry-after"]).toBe("5");
+        answeredBy.add(upstreamOf(response));
+      }
+    }
+  } finally {
+    await bringBack();
+  }
+  expect(answeredBy).toEqual(new Set(instances.map(addressOf)));
+  // The very next requests through the balancer are served, by both instances,
+  // and the session lived through the outage.
+  const servedBy = new Set<string>();
+  for (let request = 1; request <= 2; request++) {
+    const health = await api.get(`${origin()}/api/health`);
+    expect(health.status(), `GET /api/health #${request} once the database is back`).toBe(200);
+    servedBy.add(upstreamOf(health));
+  }
+  expect(servedBy).toEqual(new Set(instances.map(addressOf)));
+  expect((await api.get(`${origin()}/api/session`, { headers: withSession(seal) })).status()).toBe(200);
+});
+
 test("an instance stopped with SIGTERM while requests flow loses none of them, and sign-in keeps working on the other", async ({ playwright, api }, testInfo) => {
   testInfo.setTimeout(180_000);
   const [stopping, staying] = pair();
@@ -350,6 +382,30 @@ async function fillSignUp(page: Page, username: string, password: string): Promi
   await page.getByLabel("Username", { exact: true }).fill(username);
   await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByLabel("Confirm password", { exact: true }).fill(password);
+}
+
+/**
+ * Makes the shared database unusable to every instance, as a database that went
+ * away would be: no new connection gets in, the open ones are ended, and the
+ * name then leads nowhere (SQLSTATE 3D000, which the app answers with 503).
+ * Returns what undoes it. The cluster itself stays up, for the tests after.
+ */
+async function takeDatabaseAway(): Promise<() => Promise<void>> {
+  if (!postgres) throw new Error("No cluster.");
+  const admin = postgres.url;
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const away = `${name}_away`;
+  await query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`, [], admin);
+  await query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name], admin);
+  // A backend told to end takes a moment to go; a database in use cannot be renamed.
+  await expect
+    .poll(async () => Number((await query<{ count: string }>("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", [name], admin))[0]?.count))
+    .toBe(0);
+  await query(`ALTER DATABASE ${name} RENAME TO ${away}`, [], admin);
+  return async () => {
+    await query(`ALTER DATABASE ${away} RENAME TO ${name}`, [], admin);
+    await query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`, [], admin);
+  };
 }
 
 /** A user in the shared database, as `npm run users -- add` would make it. */
