@@ -214,7 +214,7 @@ test("a server action rendered by one instance runs on the other", async ({ brow
   const response = await answered;
   expect((await response.serverAddr())?.port, "the instance that ran the action").toBe(portOf(runner));
   expect(response.status()).toBe(200);
-  // The action created the account and signed this browser in; the renderer then serves its dashboard.
+  // The action created the account and signed this browser in: it is on its dashboard.
   await expect(page.getByRole("heading", { name: `Welcome ${username}!` })).toBeVisible();
   expect(page.url()).toBe(`${renderer.origin}/dashboard`);
   expect(await usersNamed(username)).toBe(1);
