@@ -42,8 +42,17 @@ export async function readPrepared(pool: pg.Pool, { name, sql }: PreparedRead, a
     text = sql.replace(/\?/g, () => `$${++index}`);
     postgresText.set(name, text);
   }
-  const result = await pool.query({ name, text, values: [...args] });
+  const result = await pool.query({ name, text, values: [...args], types: PRISMA_TYPES });
   return result.rows;
 }
+
+// Prisma writes DateTime columns (TIMESTAMP(3), no time zone) in UTC and reads
+// them back as UTC; pg reads such a value as the process's local time, so on a
+// server whose TZ is not UTC every date read here would be off by the offset.
+const TIMESTAMP = 1114;
+const PRISMA_TYPES = {
+  getTypeParser: (oid: number, format?: "text" | "binary") =>
+    oid === TIMESTAMP ? (value: string) => new Date(`${value.replace(" ", "T")}Z`) : pg.types.getTypeParser(oid, format),
+} as pg.CustomTypesConfig;
 
 const postgresText = new Map<string, string>();

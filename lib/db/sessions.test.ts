@@ -37,6 +37,19 @@ describe("findSessionWithUser", () => {
     expect((await findSessionWithUser(row.id))?.revokedAt).toEqual(new Date("2026-12-02T08:00:00.001Z"));
   });
 
+  it("reads the instants Prisma wrote whatever the process's time zone", async () => {
+    const zone = process.env.TZ;
+    // West of UTC: a date read as local time would be 5 hours late, the session alive 5 hours too long.
+    process.env.TZ = "America/New_York";
+    try {
+      await insertSession(row);
+      expect(await findSessionWithUser(row.id)).toMatchObject({ createdAt: row.createdAt, lastSeenAt: row.lastSeenAt, expiresAt: row.expiresAt });
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it("reads a browser session (not persistent, not revoked), and nothing for an unknown id", async () => {
     await insertSession({ ...row, persistent: false });
     const found = await findSessionWithUser(row.id);
