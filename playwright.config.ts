@@ -22,10 +22,12 @@ process.env.E2E_POSTGRES_URL ??= Object.assign(new URL(process.env.E2E_POSTGRES_
 
 /**
  * On PostgreSQL: every spec whose tests read or write the database, sign in or
- * sign up. Left out, as their subject is the same whatever the database:
+ * sign up. Left out, as their subject is the same whatever the database (they
+ * sign in only to reach what they test, and sign-in on PostgreSQL is
+ * sign-in.spec.ts's), to keep the run within CI's time:
  * - headers.spec.ts: response headers and the CSP;
- * - redirects.spec.ts: where `next` may send a visitor (sign-in on PostgreSQL is
- *   sign-in.spec.ts's);
+ * - redirects.spec.ts: where `next` may send a visitor;
+ * - csrf.spec.ts: cross-site requests, refused by middleware before any query;
  * - faults.spec.ts: a SQLite file moved, locked or made read-only
  *   (faults-postgres.spec.ts is PostgreSQL's own).
  */
@@ -36,7 +38,6 @@ const ON_POSTGRESQL = [
   "audit",
   "cli",
   "configuration",
-  "csrf",
   "demo-account",
   "faults-postgres",
   "fuzz",
