@@ -134,6 +134,23 @@ test.describe("active sessions", () => {
     expect((await request.get("/api/session", { headers: withSession(mineElsewhere) })).status()).toBe(200);
   });
 
+  // PostgreSQL's text cannot hold a NUL: such an id must not reach a query.
+  test("Revoke with a session id no session can have ends nothing and is no error", async ({ page, request, user, signInThroughApi }) => {
+    const mineElsewhere = await signInThroughApi(user);
+    await openAccount(page, user);
+
+    const theirs = sessionList(page).filter({ hasNotText: "This device" });
+    await theirs.locator('input[name="sessionId"]').evaluate((input) => {
+      (input as HTMLInputElement).value = "not-a-session\u0000id";
+    });
+    const answered = page.waitForResponse((response) => response.request().method() === "POST");
+    await theirs.getByRole("button", { name: "Revoke" }).click();
+    expect((await answered).status()).toBeLessThan(400);
+    await page.reload();
+    await expect(sessionList(page)).toHaveCount(2);
+    expect((await request.get("/api/session", { headers: withSession(mineElsewhere) })).status()).toBe(200);
+  });
+
   test("Sign out on this device's entry signs this browser out only", async ({ page, request, user, clientIp, signInThroughApi }) => {
     const elsewhere = await signInThroughApi(user);
     await openAccount(page, user);

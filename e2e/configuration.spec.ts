@@ -1,12 +1,14 @@
 // Settings the main test server does not use, on a second production server of
 // their own (same build, its own throwaway database): SIGNUP=closed, and
 // TRUST_PROXY=0, where a client-sent X-Forwarded-For must count for nothing;
-// and a database that is missing or broken, which /api/health must report.
+// and a database that is missing or broken, which /api/health must report
+// (a SQLite file, or a PostgreSQL database, as the project runs).
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, sessionSetCookie, test } from "./fixtures";
+import { databaseUrl, queryRows, removeDatabase } from "./database";
+import { expect, newPostgresDatabase, onPostgres, sessionSetCookie, test } from "./fixtures";
 import { runRefusedStart, startBareServer, startServer, type Server } from "./servers";
 
 test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
@@ -75,28 +77,48 @@ test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
   });
 });
 
-test("GET /api/health answers 503 when the database is missing or is not a database", async ({}, testInfo) => {
+/** Starts `next start` alone on DATABASE_URL `url`: /api/health must say 503 {"status":"unavailable"}. */
+async function expectHealthUnavailable(url: string): Promise<void> {
+  const server = await startBareServer(url);
+  try {
+    const health = () => fetch(`${server.origin}/api/health`).then((response) => response.status, () => 0);
+    await expect.poll(health, { timeout: 90_000, intervals: [100, 250, 500] }).toBe(503);
+    const response = await fetch(`${server.origin}/api/health`);
+    expect(response.headers.get("cache-control")).toContain("no-store");
+    expect(await response.json()).toEqual({ status: "unavailable" });
+  } finally {
+    await server.stop();
+  }
+}
+
+test("GET /api/health answers 503 when the database file is missing or is not a database", async ({}, testInfo) => {
+  test.skip(onPostgres(), "SQLite files; the next test is PostgreSQL's");
   testInfo.setTimeout(240_000);
   const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
   const garbage = path.join(directory, "garbage.db");
   writeFileSync(garbage, "this is not a SQLite database, whatever its name says");
   try {
-    for (const databasePath of [path.join(directory, "missing.db"), garbage]) {
-      const server = await startBareServer(databasePath);
-      try {
-        const health = () => fetch(`${server.origin}/api/health`).then((response) => response.status, () => 0);
-        await expect.poll(health, { timeout: 90_000, intervals: [100, 250, 500] }).toBe(503);
-        const response = await fetch(`${server.origin}/api/health`);
-        expect(response.headers.get("cache-control")).toContain("no-store");
-        expect(await response.json()).toEqual({ status: "unavailable" });
-      } finally {
-        await server.stop();
-      }
-    }
+    for (const databasePath of [path.join(directory, "missing.db"), garbage]) await expectHealthUnavailable(`file:${databasePath}`);
     // A missing database is reported, not silently created empty.
     expect(existsSync(path.join(directory, "missing.db"))).toBe(false);
   } finally {
     rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test("GET /api/health answers 503 when the PostgreSQL database does not exist or has no tables", async ({}, testInfo) => {
+  test.skip(!onPostgres(), "PostgreSQL databases; the test before is SQLite's");
+  testInfo.setTimeout(240_000);
+  const empty = newPostgresDatabase();
+  const missing = new URL(databaseUrl(empty));
+  missing.pathname = `${missing.pathname}_missing`;
+  try {
+    for (const url of [missing.toString(), databaseUrl(empty)]) await expectHealthUnavailable(url);
+    // A missing database is reported, not created; an empty one is not migrated behind the operator's back.
+    expect(() => queryRows({ provider: "postgresql", url: missing.toString() }, "SELECT 1")).toThrow(/does not exist/);
+    expect(queryRows(empty, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).toEqual([]);
+  } finally {
+    removeDatabase(empty);
   }
 });
 

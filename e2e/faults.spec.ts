@@ -3,6 +3,7 @@
 // give a 503 page; never a 500, a stack trace or SQLite's own words; nothing is
 // written where it would be lost; and the server recovers by itself once the
 // database is back. Each scenario breaks a server of its own (e2e/servers.ts).
+// SQLite only (playwright.config.ts): PostgreSQL's faults are faults-postgres.spec.ts's.
 import Database from "better-sqlite3";
 import { chmodSync, existsSync, mkdtempSync, renameSync } from "node:fs";
 import os from "node:os";
@@ -25,19 +26,10 @@ import {
   withSession,
   type TestUser,
 } from "./fixtures";
+import { sqliteFile } from "./database";
 import { whyNoUnprivilegedServer } from "./server-user";
 import { signInTo, startServer, type Server } from "./servers";
-
-const UNAVAILABLE = "Service unavailable, try again shortly";
-
-async function expectUnavailableJson(response: APIResponse): Promise<void> {
-  const body = await response.text();
-  expectNoLeak(body);
-  expect(response.status(), body).toBe(503);
-  expect(Number(response.headers()["retry-after"])).toBeGreaterThan(0);
-  expect(response.headers()["cache-control"]).toContain("no-store");
-  expect(JSON.parse(body)).toEqual({ error: UNAVAILABLE });
-}
+import { expectUnavailableJson, expectUnavailablePage, UNAVAILABLE } from "./unavailable";
 
 /** POST /api/session with the user's credentials, whatever the answer. */
 async function attemptSignIn(request: APIRequestContext, server: Server, user: TestUser): Promise<APIResponse> {
@@ -70,19 +62,20 @@ test.describe("the database file moved away, then back", () => {
 
   /** Moves the database away, runs `whileAway` once the server noticed, moves it back. */
   async function withDatabaseAway(whileAway: () => Promise<void>): Promise<void> {
-    const away = `${server.databasePath}.away`;
-    renameSync(server.databasePath, away);
+    const file = sqliteFile(server.database);
+    const away = `${file}.away`;
+    renameSync(file, away);
     try {
       await expect.poll(server.health).toBe(503);
       await whileAway();
     } finally {
-      renameSync(away, server.databasePath);
+      renameSync(away, file);
     }
     await expect.poll(server.health).toBe(200);
   }
 
   test("the API answers 503 and writes nothing into the moved file; moved back, the same session works", async ({ request }) => {
-    const user = createUser("moved", { file: server.databasePath });
+    const user = createUser("moved", { database: server.database });
     const seal = await signInTo(server, request, user);
 
     await withDatabaseAway(async () => {
@@ -97,11 +90,11 @@ test.describe("the database file moved away, then back", () => {
 
     const me = await request.get(`${server.origin}/api/session`, { headers: withSession(seal) });
     expect(await me.json()).toEqual({ user: { username: user.username } });
-    expect(sessionsOf(server.databasePath, user.username)).toEqual([{ id: await sessionIdOf(seal), revokedAt: null }]);
+    expect(sessionsOf(sqliteFile(server.database), user.username)).toEqual([{ id: await sessionIdOf(seal), revokedAt: null }]);
   });
 
   test("the sign-in form says the service is unavailable and keeps the username", async ({ page }) => {
-    const user = createUser("moved-form", { file: server.databasePath });
+    const user = createUser("moved-form", { database: server.database });
     await page.goto(`${server.origin}/login`);
     await withDatabaseAway(async () => {
       await signInThroughForm(page, user);
@@ -115,7 +108,7 @@ test.describe("the database file moved away, then back", () => {
   // A render that fails is answered by app/global-error.tsx, which the browser draws
   // (Next.js sends the error shell, then the boundary renders on the client).
   test("a page that needs the database shows the short notice, whatever status it can give", async ({ browser, request }) => {
-    const user = createUser("moved-page", { file: server.databasePath });
+    const user = createUser("moved-page", { database: server.database });
     const context = await browser.newContext();
     await addSessionCookie(context, await signInTo(server, request, user));
     const page = await context.newPage();
@@ -136,15 +129,10 @@ test.describe("the database file moved away, then back", () => {
   test("a signed-in page answers 503 with the unavailable page", async ({ request }) => {
     // Middleware checks the session cookie against the database and answers the
     // unavailable page when it cannot (an error boundary can only answer 500).
-    const user = createUser("moved-503", { file: server.databasePath });
+    const user = createUser("moved-503", { database: server.database });
     const seal = await signInTo(server, request, user);
     await withDatabaseAway(async () => {
-      const response = await request.get(`${server.origin}/dashboard`, { headers: withSession(seal), maxRedirects: 0 });
-      const body = await response.text();
-      expect(response.status()).toBe(503);
-      expect(Number(response.headers()["retry-after"])).toBeGreaterThan(0);
-      expect(response.headers()["content-type"]).toBe("text/html; charset=utf-8");
-      expect(body).toContain(`${UNAVAILABLE}.`);
+      await expectUnavailablePage(await request.get(`${server.origin}/dashboard`, { headers: withSession(seal), maxRedirects: 0 }));
     });
   });
 });
@@ -156,11 +144,11 @@ test("another process holds the write lock past the busy timeout: sign-in waits,
   // closes it is reset. Idle connections live a minute here, so the two never meet.
   const server = await startServer({ args: ["--keepAliveTimeout", "60000"] });
   try {
-    const user = createUser("locked", { file: server.databasePath });
+    const user = createUser("locked", { database: server.database });
     const seal = await signInTo(server, request, user);
     // Its first request loads the page's code, which can take seconds on a busy machine.
     expect((await request.get(`${server.origin}/login`)).status()).toBe(200);
-    const holder = new Database(server.databasePath);
+    const holder = new Database(sqliteFile(server.database));
     holder.exec("BEGIN EXCLUSIVE");
     try {
       const started = Date.now();
@@ -199,14 +187,15 @@ test("a read-only database (chmod 444): sign-in 503, reading and signing out go 
   test.skip(noUnprivilegedServer !== null, noUnprivilegedServer ?? "");
   const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
   const databasePath = path.join(directory, "keycard.db");
+  const database = { provider: "sqlite", path: databasePath } as const;
   applyMigrations(databasePath, path.resolve("prisma/migrations"));
-  const user = createUser("read-only", { file: databasePath });
-  const token = insertSession(userIdOf(user.username, databasePath), { file: databasePath });
-  const seal = await sealSession({ sid: token, uid: userIdOf(user.username, databasePath) }, { ttlSeconds: 3600 });
+  const user = createUser("read-only", { database });
+  const token = insertSession(userIdOf(user.username, database), { database });
+  const seal = await sealSession({ sid: token, uid: userIdOf(user.username, database) }, { ttlSeconds: 3600 });
   chmodSync(databasePath, 0o444);
 
   // Unprivileged: root writes whatever the mode says.
-  const server = await startServer({ directory, unprivileged: true, ready: (status) => status === 503 });
+  const server = await startServer({ directory, database, unprivileged: true, ready: (status) => status === 503 });
   try {
     await expectUnavailableJson(await attemptSignIn(request, server, user));
     expect((await request.get(`${server.origin}/api/session`, { headers: withSession(seal) })).status()).toBe(200);

@@ -1,5 +1,7 @@
 // Shared test helpers: a fresh user per test, written straight into the
-// throwaway database the server under test uses (playwright.config.ts).
+// throwaway database the server under test uses (playwright.config.ts): a
+// SQLite file in the "chromium" project, a PostgreSQL database in the
+// "postgresql" one.
 import { test as base, expect, type APIResponse, type BrowserContext, type Page } from "@playwright/test";
 import bcrypt from "bcryptjs";
 import Database from "better-sqlite3";
@@ -7,6 +9,7 @@ import { sealData, unsealData } from "iron-session";
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
+import { createPostgresDatabase, databaseUrl, execute, queryRows, type TestDatabase } from "./database";
 
 export type TestUser = { username: string; password: string };
 
@@ -14,26 +17,38 @@ export type TestUser = { username: string; password: string };
 export const SESSION_COOKIE = "__Host-keycard_session";
 export const DEVICE_COOKIE = "__Host-keycard_device";
 
-export function databasePath(): string {
-  const file = process.env.E2E_DATABASE_PATH;
-  if (!file) throw new Error("E2E_DATABASE_PATH is not set: run the tests through playwright.config.ts.");
-  return file;
+/** The Playwright project whose tests run against PostgreSQL (playwright.config.ts). */
+export const POSTGRESQL_PROJECT = "postgresql";
+
+function setting(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through playwright.config.ts.`);
+  return value;
 }
 
-function openDatabase(file = databasePath()): Database.Database {
-  const db = new Database(file);
-  db.pragma("busy_timeout = 5000");
-  return db;
+/** Whether the running test's project runs its servers on PostgreSQL. */
+export function onPostgres(): boolean {
+  return test.info().project.name === POSTGRESQL_PROJECT;
 }
 
-/** Runs `work` on a connection to the server's database (or `file`), closed afterwards. */
-function withDatabase<T>(work: (db: Database.Database) => T, file = databasePath()): T {
-  const db = openDatabase(file);
-  try {
-    return work(db);
-  } finally {
-    db.close();
-  }
+/** The database of the main server the running test's project talks to (its baseURL). */
+export function serverDatabase(): TestDatabase {
+  if (onPostgres()) return { provider: "postgresql", url: setting("E2E_POSTGRES_URL") };
+  return { provider: "sqlite", path: setting("E2E_DATABASE_PATH") };
+}
+
+/** A new, empty database on the PostgreSQL cluster of the main "postgresql" server. */
+export function newPostgresDatabase(): TestDatabase & { provider: "postgresql" } {
+  return createPostgresDatabase(setting("E2E_POSTGRES_CLUSTER_URL"));
+}
+
+/**
+ * A new, empty database of the kind the running test's project uses, for a
+ * server of its own: a file in `folder`, or a database on the e2e cluster.
+ */
+export function newDatabase(folder: string): TestDatabase {
+  if (onPostgres()) return newPostgresDatabase();
+  return { provider: "sqlite", path: path.join(folder, "keycard.db") };
 }
 
 /**
@@ -45,8 +60,9 @@ function withDatabase<T>(work: (db: Database.Database) => T, file = databasePath
  * file next to the test database keeps addresses unique across workers.
  */
 export function newClientIp(): string {
-  const counter = openDatabase(path.join(path.dirname(databasePath()), "client-ips.db"));
+  const counter = new Database(path.join(path.dirname(setting("E2E_DATABASE_PATH")), "client-ips.db"));
   try {
+    counter.pragma("busy_timeout = 5000");
     counter.exec("CREATE TABLE IF NOT EXISTS next_ip (n INTEGER NOT NULL)");
     const n = counter.transaction(() => {
       const row = counter.prepare("UPDATE next_ip SET n = n + 1 RETURNING n").get() as { n: number } | undefined;
@@ -64,37 +80,32 @@ export function newClientIp(): string {
 }
 
 /**
- * A user in the server's database (or `file`, another server's). `bcryptCost`
- * sets how long the server's password check takes.
+ * A user in the server's database (or `database`, another server's).
+ * `bcryptCost` sets how long the server's password check takes.
  */
-export function createUser(prefix = "user", { file = databasePath(), bcryptCost = 10 } = {}): TestUser {
+export function createUser(prefix = "user", { database = serverDatabase(), bcryptCost = 10 } = {}): TestUser {
   const user = { username: `${prefix}-${randomBytes(5).toString("hex")}`, password: `pw-${randomBytes(9).toString("base64url")}` };
-  insertUser(user, { file, bcryptCost });
+  insertUser(user, { database, bcryptCost });
   return user;
 }
 
-/** `user`, by that name and password, in the server's database (or `file`). */
-export function insertUser({ username, password }: TestUser, { file = databasePath(), bcryptCost = 10 } = {}): void {
-  withDatabase(
-    (db) =>
-      db
-        .prepare('INSERT INTO "User" (username, passwordHash, updatedAt) VALUES (?, ?, ?)')
-        .run(username, bcrypt.hashSync(password, bcryptCost), new Date().toISOString()),
-    file,
-  );
+/** `user`, by that name and password, in the server's database (or `database`). */
+export function insertUser({ username, password }: TestUser, { database = serverDatabase(), bcryptCost = 10 } = {}): void {
+  execute(database, 'INSERT INTO "User" ("username", "passwordHash", "updatedAt") VALUES (?, ?, ?)', [
+    username,
+    bcrypt.hashSync(password, bcryptCost),
+    new Date().toISOString(),
+  ]);
 }
 
-export function userIdOf(username: string, file = databasePath()): number {
-  const row = withDatabase(
-    (db) => db.prepare('SELECT id FROM "User" WHERE username = ?').get(username) as { id: number } | undefined,
-    file,
-  );
+export function userIdOf(username: string, database = serverDatabase()): number {
+  const [row] = queryRows<{ id: number }>(database, 'SELECT "id" FROM "User" WHERE "username" = ?', [username]);
   if (!row) throw new Error(`No user ${username} in the test database.`);
   return row.id;
 }
 
 export function userExists(username: string): boolean {
-  return withDatabase((db) => db.prepare('SELECT 1 FROM "User" WHERE username = ?').get(username) !== undefined);
+  return queryRows(serverDatabase(), 'SELECT 1 AS "found" FROM "User" WHERE "username" = ?', [username]).length > 0;
 }
 
 /** The secret the server under test seals cookies with. */
@@ -142,48 +153,50 @@ export async function sessionIdOf(seal: string): Promise<string> {
   return sessionIdOfToken((await unsealSession(seal)).sid);
 }
 
-/** A "Session" row as stored: dates are ISO-8601 text, as Prisma's SQLite adapter writes them. */
+/** A "Session" row as stored: dates as ISO-8601 text (e2e/database.ts reads PostgreSQL's so too). */
 export type SessionRow = {
   id: string;
   userId: number;
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
-  persistent: number;
+  /** 0 or 1 on SQLite, a boolean on PostgreSQL. */
+  persistent: number | boolean;
   ip: string | null;
   userAgent: string | null;
   revokedAt: string | null;
 };
 
-export function sessionRow(id: string): SessionRow {
-  const row = withDatabase((db) => db.prepare('SELECT * FROM "Session" WHERE id = ?').get(id) as SessionRow | undefined);
+export function sessionRow(id: string, database = serverDatabase()): SessionRow {
+  const [row] = queryRows<SessionRow>(database, 'SELECT * FROM "Session" WHERE "id" = ?', [id]);
   if (!row) throw new Error(`No session row ${id} in the test database.`);
   return row;
 }
 
+/** Whether the session row `id` exists, revoked or not. */
+export function hasSessionRow(id: string, database = serverDatabase()): boolean {
+  return queryRows(database, 'SELECT 1 AS "found" FROM "Session" WHERE "id" = ?', [id]).length > 0;
+}
+
 /** Moves a session's clock: the way to test idle and absolute timeouts without waiting. */
 export function setSessionTimes(id: string, times: { lastSeenAt?: Date; expiresAt?: Date }): void {
-  withDatabase((db) => {
-    for (const [column, value] of Object.entries(times)) {
-      const { changes } = db.prepare(`UPDATE "Session" SET "${column}" = ? WHERE id = ?`).run(value.toISOString(), id);
-      if (changes !== 1) throw new Error(`No session row ${id} to update.`);
-    }
-  });
+  for (const [column, value] of Object.entries(times)) {
+    const changes = execute(serverDatabase(), `UPDATE "Session" SET "${column}" = ? WHERE "id" = ?`, [value.toISOString(), id]);
+    if (changes !== 1) throw new Error(`No session row ${id} to update.`);
+  }
 }
 
 /**
  * A session row written straight into the database, as if the user had signed
  * in; returns its token (what the server seals into the cookie).
  */
-export function insertSession(userId: number, { lifetimeSeconds = 3600, file = databasePath() } = {}): string {
+export function insertSession(userId: number, { lifetimeSeconds = 3600, database = serverDatabase() } = {}): string {
   const token = randomBytes(16).toString("base64url");
   const now = new Date();
-  withDatabase(
-    (db) =>
-      db
-        .prepare('INSERT INTO "Session" (id, userId, createdAt, lastSeenAt, expiresAt, persistent) VALUES (?, ?, ?, ?, ?, 0)')
-        .run(sessionIdOfToken(token), userId, now.toISOString(), now.toISOString(), new Date(now.getTime() + lifetimeSeconds * 1000).toISOString()),
-    file,
+  execute(
+    database,
+    'INSERT INTO "Session" ("id", "userId", "createdAt", "lastSeenAt", "expiresAt", "persistent") VALUES (?, ?, ?, ?, ?, false)',
+    [sessionIdOfToken(token), userId, now.toISOString(), now.toISOString(), new Date(now.getTime() + lifetimeSeconds * 1000).toISOString()],
   );
   return token;
 }
@@ -191,21 +204,19 @@ export function insertSession(userId: number, { lifetimeSeconds = 3600, file = d
 export type ThrottleRow = { key: string; failures: number; blockedUntil: string | null; updatedAt: string };
 
 export function throttleRow(key: string): ThrottleRow | undefined {
-  return withDatabase((db) => db.prepare('SELECT * FROM "Throttle" WHERE key = ?').get(key) as ThrottleRow | undefined);
+  return queryRows<ThrottleRow>(serverDatabase(), 'SELECT * FROM "Throttle" WHERE "key" = ?', [key])[0];
 }
 
 /** Lets a throttled key try again now, as if its wait were over. */
 export function endThrottleWait(key: string): void {
-  withDatabase((db) => {
-    const past = new Date(Date.now() - 1000).toISOString();
-    const { changes } = db.prepare('UPDATE "Throttle" SET blockedUntil = ? WHERE key = ?').run(past, key);
-    if (changes !== 1) throw new Error(`No throttle row ${key} to update.`);
-  });
+  const past = new Date(Date.now() - 1000).toISOString();
+  const changes = execute(serverDatabase(), 'UPDATE "Throttle" SET "blockedUntil" = ? WHERE "key" = ?', [past, key]);
+  if (changes !== 1) throw new Error(`No throttle row ${key} to update.`);
 }
 
-/** Every row of the audit log, every column. */
-export function securityEvents(): Array<Record<string, unknown>> {
-  return withDatabase((db) => db.prepare('SELECT * FROM "SecurityEvent"').all() as Array<Record<string, unknown>>);
+/** Every row of the audit log (of the server's database, or `database`), every column. */
+export function securityEvents(database = serverDatabase()): Array<Record<string, unknown>> {
+  return queryRows(database, 'SELECT * FROM "SecurityEvent"');
 }
 
 export type SetCookie = { name: string; value: string; attributes: Map<string, string> };
@@ -313,7 +324,7 @@ export function runUsersCli(args: string[], input?: string): CliResult {
     input: input ?? "",
     // npm, tsx and Prisma's start-up alone can take many seconds on a busy machine.
     timeout: 90_000,
-    env: { ...process.env, DATABASE_URL: `file:${databasePath()}`, BCRYPT_COST: "10" },
+    env: { ...process.env, DATABASE_URL: databaseUrl(serverDatabase()), BCRYPT_COST: "10" },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

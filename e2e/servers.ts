@@ -3,7 +3,9 @@
 // main test server (playwright.config.ts), started the way a deployment starts
 // it, `npm start` (configuration check, migrations, then `next start`); the
 // development server, `npm run dev`, for what a developer's terminal does to it;
-// or the self-contained server of the README's Deploy section.
+// or the self-contained server of the README's Deploy section. Each gets a new
+// database of the kind its project uses (e2e/fixtures.ts newDatabase): a SQLite
+// file in its folder, or a PostgreSQL database on the e2e cluster.
 import type { APIRequestContext } from "@playwright/test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -12,7 +14,8 @@ import os from "node:os";
 import path from "node:path";
 import { signalGroup } from "../bench/production-server";
 import { freePort } from "../scripts/free-port";
-import { expect, sessionSecret, sessionSetCookie, type TestUser } from "./fixtures";
+import { databaseUrl, removeDatabase, type TestDatabase } from "./database";
+import { expect, newDatabase, sessionSecret, sessionSetCookie, type TestUser } from "./fixtures";
 import { asRoot, copyCheckoutForServerUser, handToServerUser, NOBODY, serverUserReadsCheckout } from "./server-user";
 
 /** How a server process ended; `leftovers`: processes of its group still running after npm exited. */
@@ -21,7 +24,7 @@ export type Exit = { code: number | null; signal: NodeJS.Signals | null; leftove
 export type Server = {
   origin: string;
   directory: string;
-  databasePath: string;
+  database: TestDatabase;
   /** Everything the server printed. */
   output: () => string;
   /** The status of GET /api/health, 0 when nothing answers. */
@@ -42,9 +45,11 @@ export type ServerOptions = {
   env?: Record<string, string>;
   /** Options for `next start` (script "start" only), such as `--keepAliveTimeout`. */
   args?: string[];
-  /** A folder holding keycard.db from an earlier server (a restart); by default a new one. */
+  /** The server's working folder (npm's logs; a SQLite database's file by default); by default a new one. */
   directory?: string;
-  /** Keep the folder after stop(), to start another server on it. */
+  /** The database to run on, e.g. an earlier server's (a restart); by default a new one (e2e/fixtures.ts newDatabase). */
+  database?: TestDatabase;
+  /** Keep the folder and the database after stop(), to start another server on them (removeServerData() then). */
   keep?: boolean;
   /**
    * Run as "nobody" when the tests run as root (CI does), so that file
@@ -68,17 +73,21 @@ function isGroupRunning(pid: number): boolean {
   }
 }
 
-/** Starts `script` in a process group of its own, with the database in `folder`. */
+/** Starts `script` in a process group of its own, in `folder`, on `database`. */
 async function launch({
   script,
   standaloneDir,
   env,
   args,
   folder,
+  database,
   unprivileged,
   host,
-}: Required<Pick<ServerOptions, "script" | "env" | "args" | "unprivileged">> & { standaloneDir: string | undefined; folder: string; host: string | undefined }) {
-  const databasePath = path.join(folder, "keycard.db");
+}: Required<Pick<ServerOptions, "script" | "env" | "args" | "unprivileged" | "database">> & {
+  standaloneDir: string | undefined;
+  folder: string;
+  host: string | undefined;
+}) {
   const port = await freePort();
   const origin = `http://${host ?? "localhost"}:${port}`;
   if (unprivileged) handToServerUser(folder);
@@ -89,7 +98,7 @@ async function launch({
     ...(unprivileged ? { HOME: folder } : {}),
     npm_config_update_notifier: "false",
     PORT: String(port),
-    DATABASE_URL: `file:${databasePath}`,
+    DATABASE_URL: databaseUrl(database),
     SESSION_SECRET: sessionSecret(),
     BCRYPT_COST: "10",
     NEXT_TELEMETRY_DISABLED: "1",
@@ -114,7 +123,7 @@ async function launch({
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${command} ${commandArgs.join(" ")} did not start.`);
   const health = () => fetch(`${origin}/api/health`).then((response) => response.status, () => 0);
-  return { child, pid, exited, origin, databasePath, checkout, output: () => output, health };
+  return { child, pid, exited, origin, checkout, output: () => output, health };
 }
 
 export async function startServer({
@@ -122,6 +131,7 @@ export async function startServer({
   standaloneDir,
   env = {},
   directory,
+  database: given,
   keep = false,
   unprivileged = false,
   ready = (status) => status === 200,
@@ -129,7 +139,8 @@ export async function startServer({
   args = [],
 }: ServerOptions = {}): Promise<Server> {
   const folder = directory ?? mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
-  const { child, pid, exited, origin, databasePath, checkout, output, health } = await launch({ script, standaloneDir, env, args, folder, unprivileged, host });
+  const database = given ?? newDatabase(folder);
+  const { child, pid, exited, origin, checkout, output, health } = await launch({ script, standaloneDir, env, args, folder, database, unprivileged, host });
   const started = async () => {
     if (child.exitCode !== null) throw new Error(`The second server exited (${child.exitCode}): ${output()}`);
     return ready(await health());
@@ -145,35 +156,43 @@ export async function startServer({
     // Whatever happened, nothing of this server may outlive the test.
     if (leftovers || !ended) signalGroup(pid, "SIGKILL");
     if (checkout !== process.cwd()) rmSync(checkout, { recursive: true, force: true });
-    if (!keep) rmSync(folder, { recursive: true, force: true });
+    if (!keep) removeServerData({ directory: folder, database });
     return { code: ended?.[0] ?? null, signal: ended?.[1] ?? null, leftovers };
   };
   return {
     origin,
     directory: folder,
-    databasePath,
+    database,
     output,
     health,
     stop: () => (stopped ??= stop()),
   };
 }
 
+/** Removes what a server stopped with `keep` left: its folder and its database. */
+export function removeServerData({ directory, database }: Pick<Server, "directory" | "database">): void {
+  rmSync(directory, { recursive: true, force: true });
+  removeDatabase(database);
+}
+
 /** A server refused to start: how it exited, what it printed, and every status GET /api/health got meanwhile. */
 export type Refusal = { code: number | null; output: string; answered: number[] };
 
 /**
- * Runs a server that should refuse to start, on the database in `folder`, until
- * it exits by itself (or, if it never does, for `timeoutMs`, then kills it),
- * asking GET /api/health all along: a refusal answers nothing.
+ * Runs a server that should refuse to start, in `folder`, on `database` (by
+ * default a new one), until it exits by itself (or, if it never does, for
+ * `timeoutMs`, then kills it), asking GET /api/health all along: a refusal answers nothing.
  */
 export async function runRefusedStart({
   script = "start",
   standaloneDir,
   env = {},
   folder,
+  database: given,
   timeoutMs = 60_000,
-}: Pick<ServerOptions, "script" | "standaloneDir" | "env"> & { folder: string; timeoutMs?: number }): Promise<Refusal> {
-  const { child, pid, exited, output, health } = await launch({ script, standaloneDir, env, args: [], folder, unprivileged: false, host: undefined });
+}: Pick<ServerOptions, "script" | "standaloneDir" | "env" | "database"> & { folder: string; timeoutMs?: number }): Promise<Refusal> {
+  const database = given ?? newDatabase(folder);
+  const { child, pid, exited, output, health } = await launch({ script, standaloneDir, env, args: [], folder, database, unprivileged: false, host: undefined });
   const answered: number[] = [];
   const deadline = Date.now() + timeoutMs;
   while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) {
@@ -183,6 +202,7 @@ export async function runRefusedStart({
   }
   signalGroup(pid, "SIGKILL");
   const [code] = await exited;
+  if (!given) removeDatabase(database);
   return { code, output: output(), answered };
 }
 
@@ -212,8 +232,8 @@ export async function signInTo(server: Server, request: APIRequestContext, user:
   return seal;
 }
 
-/** `next start` alone (no prestart migration), on a database file as the test leaves it. */
-export async function startBareServer(databasePath: string): Promise<{ origin: string; stop: () => Promise<void> }> {
+/** `next start` alone (no prestart migration), on DATABASE_URL `url` as the test leaves it. */
+export async function startBareServer(url: string): Promise<{ origin: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const child = spawn("npx", ["next", "start", "-p", String(port)], {
     detached: true,
@@ -221,7 +241,7 @@ export async function startBareServer(databasePath: string): Promise<{ origin: s
     env: {
       ...process.env,
       NODE_OPTIONS: PRELOAD_HOOKS.join("="),
-      DATABASE_URL: `file:${databasePath}`,
+      DATABASE_URL: url,
       SESSION_SECRET: sessionSecret(),
       NEXT_TELEMETRY_DISABLED: "1",
     },

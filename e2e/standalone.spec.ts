@@ -21,7 +21,7 @@ test("the standalone server signs in on its password workers, serves the signed-
   // server.js listens on $HOSTNAME, which shells and containers often set to the machine's name.
   const server = await startServer({ script: "standalone", standaloneDir, env: { HOSTNAME: "0.0.0.0" } });
   try {
-    const user = createUser("standalone", { file: server.databasePath });
+    const user = createUser("standalone", { database: server.database });
     const seal = await signInTo(server, request, user);
     const dashboard = await request.get(`${server.origin}/dashboard`, { headers: withSession(seal), maxRedirects: 0 });
     expect(dashboard.status()).toBe(200);

@@ -2,14 +2,13 @@
 // the app; requests accepted meanwhile wait, then run. Whatever protects a
 // request must already be in place for those: the security headers on every
 // answer, the connection's own address for throttling and the audit log.
-import Database from "better-sqlite3";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { expect, sessionSecret, test } from "./fixtures";
+import { expect, securityEvents, sessionSecret, test } from "./fixtures";
 import { sendRaw, type RawAnswer, type RawRequest } from "./raw-http";
 import { startServer, type Server } from "./servers";
 
@@ -45,14 +44,10 @@ async function portOpens(server: Server): Promise<void> {
 }
 
 /** The audit log's failed sign-ins of these usernames, with the address each was recorded under. */
-function failedSignIns(databasePath: string, usernames: string[]): Array<{ username: string; ip: string }> {
-  const file = new Database(databasePath, { readonly: true });
-  try {
-    const rows = file.prepare(`SELECT username, ip FROM "SecurityEvent" WHERE type = 'sign_in_failed'`).all() as Array<{ username: string; ip: string }>;
-    return rows.filter((row) => usernames.includes(row.username));
-  } finally {
-    file.close();
-  }
+function failedSignIns(server: Server, usernames: string[]): Array<{ username: unknown; ip: unknown }> {
+  return securityEvents(server.database)
+    .filter((event) => event.type === "sign_in_failed" && usernames.includes(String(event.username)))
+    .map(({ username, ip }) => ({ username, ip }));
 }
 
 test("requests from the moment the port opens get the security headers and their own address", async ({}, testInfo) => {
@@ -83,7 +78,7 @@ test("requests from the moment the port opens get the security headers and their
     });
     expect(answers.slice(0, SIGN_INS).map((answer) => answer.status)).toEqual(Array(SIGN_INS).fill(401));
     // TRUST_PROXY is 0 here: the address is the connection's, never "unknown".
-    const recorded = failedSignIns(server.databasePath, usernames);
+    const recorded = failedSignIns(server, usernames);
     expect(recorded.map((row) => row.ip)).toEqual(Array(SIGN_INS).fill("127.0.0.1"));
   } finally {
     await server.stop();

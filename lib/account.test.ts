@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 
-import { changePassword } from "./account";
+import { changePassword, revokeOtherSession } from "./account";
 import { db } from "./db/client";
 import { verifyPassword } from "./auth/password";
 import { createSession } from "./session/store";
@@ -108,4 +108,31 @@ describe("changePassword", () => {
     expect(await failuresOf(`ip:${CLIENT.ip}`)).toBe(4);
     expect(await changePassword(here.current, "one more typo", PASSWORD, CLIENT)).toBe("wrong-password");
   });
+});
+
+describe("revokeOtherSession", () => {
+  it("ends the user's other session it names, and records it", async () => {
+    const here = await signIn(alice);
+    const laptop = await signIn(alice);
+
+    await revokeOtherSession(here.current, laptop.current.session.id, CLIENT);
+
+    expect(await stillSignedIn(laptop.token)).toBe(false);
+    expect(await stillSignedIn(here.token)).toBe(true);
+    expect(await db.securityEvent.count({ where: { type: "session_revoked" } })).toBe(1);
+  });
+
+  // The id comes from a form the client can edit; PostgreSQL's text cannot even hold a NUL.
+  it.each(["", "not-a-session-id", "a".repeat(63), "A".repeat(64), `${"a".repeat(32)}\u0000${"a".repeat(31)}`])(
+    "ends nothing for the id %j, which no session can have",
+    async (id) => {
+      const here = await signIn(alice);
+      const laptop = await signIn(alice);
+
+      await revokeOtherSession(here.current, id, CLIENT);
+
+      expect(await stillSignedIn(laptop.token)).toBe(true);
+      expect(await db.securityEvent.count({ where: { type: "session_revoked" } })).toBe(0);
+    },
+  );
 });

@@ -5,7 +5,7 @@ import { listRecentEvents, recordEvent } from "./audit";
 import { setPasswordAndSignOut } from "./auth/accounts";
 import { authenticate } from "./auth/sign-in";
 import type { Client } from "./http/client-address";
-import { listActiveSessions, revokeUserSession, revokeUserSessions, type ValidatedSession } from "./session/store";
+import { isSessionId, listActiveSessions, revokeUserSession, revokeUserSessions, type ValidatedSession } from "./session/store";
 
 /**
  * Changes the signed-in user's password after checking the current one, then
@@ -39,6 +39,8 @@ export async function accountOverview(userId: number) {
 
 /** Ends one of the user's other sessions; a session id that is not theirs ends nothing. */
 export async function revokeOtherSession({ user }: ValidatedSession, sessionId: string, client: Client): Promise<void> {
+  // The form's id is the client's to edit; one no session can have is not even looked up.
+  if (!isSessionId(sessionId)) return;
   if (await revokeUserSession(user.id, sessionId)) await recordEvent({ type: "session_revoked", client, userId: user.id });
 }
 

@@ -50,6 +50,11 @@ describe("recordEvent", () => {
     expect((await db.securityEvent.findFirstOrThrow()).username).toBe("x".repeat(64));
   });
 
+  it("keeps a typed username with a NUL character, the NUL as U+FFFD", async () => {
+    await recordEvent({ type: "sign_up_throttled", client: CLIENT, username: "mal\u0000lory" });
+    expect((await db.securityEvent.findFirstOrThrow()).username).toBe("mal\uFFFDlory");
+  });
+
   it("has nowhere to keep a password, token or cookie", async () => {
     expect(await columnsOf("SecurityEvent")).toEqual(["id", "type", "userId", "username", "ip", "userAgent", "detail", "createdAt"]);
     // Extra fields (as a careless caller might pass the whole form) are not stored.

@@ -8,7 +8,15 @@ import os from "node:os";
 import path from "node:path";
 import { freePort } from "./free-port";
 
-export type Postgres = { url: string; stop: () => void };
+export type Postgres = {
+  url: string;
+  /** Stops the server and removes the cluster, data and all. Safe to call more than once. */
+  stop: () => void;
+  /** Stops the server as an operator would (fast shutdown: every connection cut), keeping the data. */
+  stopServer: () => void;
+  /** Starts a server stopped by stopServer() again: the same port, the same data. */
+  startServer: () => void;
+};
 
 /** Where PostgreSQL's server programs are (Debian: /usr/lib/postgresql/<version>/bin), or null. */
 function postgresBin(): string | null {
@@ -26,7 +34,8 @@ export function whyNoPostgres(): string | null {
   return null;
 }
 
-export async function startPostgres(): Promise<Postgres> {
+/** `port`: where to listen; by default a free one. */
+export async function startPostgres({ port: chosenPort }: { port?: number } = {}): Promise<Postgres> {
   const bin = postgresBin();
   if (!bin) throw new Error(whyNoPostgres() ?? "no PostgreSQL");
   const folder = mkdtempSync(path.join(os.tmpdir(), "keycard-pg-"));
@@ -56,14 +65,17 @@ export async function startPostgres(): Promise<Postgres> {
   };
   process.once("exit", stop);
   let port: number;
+  // pg_ctl passes -o through a shell: the folder is quoted.
+  const startServer = () =>
+    run("pg_ctl", ["-D", data, "-w", "-o", `-p ${port} -k '${folder}' -c listen_addresses=127.0.0.1 -c fsync=off`, "-l", path.join(folder, "log"), "start"]);
   try {
     run("initdb", ["-D", data, "-A", "trust", "-U", "keycard", "--no-sync"]);
-    port = await freePort();
-    // pg_ctl passes -o through a shell: the folder is quoted.
-    run("pg_ctl", ["-D", data, "-w", "-o", `-p ${port} -k '${folder}' -c listen_addresses=127.0.0.1 -c fsync=off`, "-l", path.join(folder, "log"), "start"]);
+    port = chosenPort ?? (await freePort());
+    startServer();
   } catch (error) {
     stop();
     throw error;
   }
-  return { url: `postgresql://keycard@127.0.0.1:${port}/postgres`, stop };
+  const stopServer = () => run("pg_ctl", ["-D", data, "-w", "-m", "fast", "stop"]);
+  return { url: `postgresql://keycard@127.0.0.1:${port}/postgres`, stop, stopServer, startServer };
 }

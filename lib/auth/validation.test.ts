@@ -85,6 +85,10 @@ describe("credentialsSchema", () => {
     expect(messageFor({ username: "alice", password: "é".repeat(36) })).toBeNull();
   });
 
+  it("refuses a username with a NUL character, which no database query could look up", () => {
+    expect(messageFor({ username: "ali\u0000ce", password: "secret" })).toBe("username must not contain a NUL character.");
+  });
+
   it("refuses an absurdly long username before normalising it", () => {
     expect(messageFor({ username: "a".repeat(257), password: "secret" })).toBe("username is too long.");
   });

@@ -32,6 +32,8 @@ export function checkUsername(username: string): string | null {
 /**
  * Sign-in input. Deliberately loose about the username's format: an unknown or
  * malformed name is just a failed sign-in, indistinguishable from a wrong password.
+ * A NUL character is refused: PostgreSQL's text cannot hold one, so such a name
+ * could not even be looked up (and no username has one).
  */
 export const credentialsSchema = z.object(
   {
@@ -39,7 +41,8 @@ export const credentialsSchema = z.object(
     .string({ error: (issue) => (issue.input === undefined ? "username is required." : "username must be a string.") })
     .max(256, "username is too long.")
     .transform(normalizeUsername)
-    .refine((value) => value !== "", "Enter your username."),
+    .refine((value) => value !== "", "Enter your username.")
+    .refine((value) => !value.includes("\u0000"), "username must not contain a NUL character."),
   password: z
     .string({ error: (issue) => (issue.input === undefined ? "password is required." : "password must be a string.") })
     .min(1, "Enter your password.")

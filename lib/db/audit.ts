@@ -13,9 +13,18 @@ export type EventRow = {
   createdAt?: Date;
 };
 
+/**
+ * A name as typed, as the log keeps it: at most 64 characters, and a NUL as
+ * U+FFFD, since PostgreSQL's text cannot hold one (a sign-up refused for its
+ * rate records the name before it is checked).
+ */
+function storedUsername(username: string | null): string | null {
+  return username === null ? null : username.slice(0, 64).replaceAll("\u0000", "\uFFFD");
+}
+
 export async function insertEvent({ type, userId, username = null, ip, userAgent, detail = null, createdAt }: EventRow, tx: Tx = db): Promise<void> {
   await tx.securityEvent.create({
-    data: { type, userId, username: username?.slice(0, 64) ?? null, ip, userAgent, detail, ...(createdAt ? { createdAt } : {}) },
+    data: { type, userId, username: storedUsername(username), ip, userAgent, detail, ...(createdAt ? { createdAt } : {}) },
   });
 }
 

@@ -1,6 +1,7 @@
 import "server-only";
 import { readNotingAvailability } from "./availability";
-import { db } from "./client";
+import { db, provider } from "./client";
+import { POOL_WAIT_MS } from "./postgres";
 
 class ProbeDone extends Error {}
 
@@ -9,7 +10,10 @@ class ProbeDone extends Error {}
  * there, migrated and answering, and it takes a write (the write lock, a row
  * changed to itself, rolled back). A look at file permissions would say nothing
  * to root, nothing about locks and nothing about connections already open.
- * Waits at most `lockWaitMs` for another process's lock.
+ * Waits at most `lockWaitMs` for another process's lock. PostgreSQL has no
+ * such lock: there, a transaction waits to begin only for a pooled connection,
+ * which a burst of requests can keep busy for longer (the pool bounds that wait
+ * itself, POOL_WAIT_MS), and a busy node is not a node that is down.
  */
 export async function checkDatabaseWritable(lockWaitMs: number): Promise<void> {
   await readNotingAvailability(() => db.user.findFirst({ select: { id: true } }));
@@ -19,7 +23,7 @@ export async function checkDatabaseWritable(lockWaitMs: number): Promise<void> {
         await tx.$executeRaw`UPDATE "_prisma_migrations" SET "id" = "id" WHERE "id" = (SELECT MIN("id") FROM "_prisma_migrations")`;
         throw new ProbeDone();
       },
-      { maxWait: lockWaitMs },
+      { maxWait: provider === "postgresql" ? POOL_WAIT_MS + lockWaitMs : lockWaitMs },
     );
   } catch (error) {
     if (!(error instanceof ProbeDone)) throw error;

@@ -32,6 +32,11 @@ export function sessionIdFromToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+/** Whether `value` has the shape of a session id: what sessionIdFromToken makes, 64 hex digits. */
+export function isSessionId(value: string): boolean {
+  return /^[0-9a-f]{64}$/.test(value);
+}
+
 export type { SessionRecord };
 
 export type SessionState = "active" | "revoked" | "expired" | "idle";
