@@ -151,6 +151,8 @@ test("SIGTERM: a sign-in in flight still gets its 200, new connections are refus
 });
 
 test("SIGTERM with a request that never finishes: the server still exits, with the database closed, after the shutdown timeout", async ({}, testInfo) => {
+  // What it waits for is a request, not a query: on PostgreSQL only the SQLite file's check would go.
+  test.skip(onPostgres(), "a request held past the shutdown timeout: the SQLite project's test");
   testInfo.setTimeout(180_000);
   const server = await startServer({ keep: true });
   const agent = new Agent({ keepAlive: true });

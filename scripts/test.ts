@@ -1,7 +1,8 @@
-// `npm test`: every test there is. Unit tests (vitest), then the production
-// build (with its self-contained server), then Playwright end to end against it
-// in a real Chromium. Ends with one line, "N passed, N failed", totalled over
-// both runners.
+// `npm test`: every test there is. Unit tests (vitest, on SQLite and on
+// PostgreSQL), then the production build (with its self-contained server), then
+// Playwright end to end against it in a real Chromium (on SQLite, and the specs
+// that touch the database on PostgreSQL: playwright.config.ts). Ends with one
+// line, "N passed, N failed", totalled over both runners and their projects.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
