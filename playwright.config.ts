@@ -53,7 +53,7 @@ const ON_POSTGRESQL = [
 
 const browser = findChromium();
 if ("error" in browser) throw new Error(browser.error);
-const chromium = { ...devices["Desktop Chrome"], launchOptions: { executablePath: browser.path } };
+const chromium = { ...devices["Desktop Chrome"], launchOptions: browser.path ? { executablePath: browser.path } : {} };
 
 const serverEnv = {
   SESSION_SECRET: process.env.E2E_SESSION_SECRET,

@@ -16,7 +16,7 @@ if ("error" in browser) {
   console.error(browser.error);
   process.exit(1);
 }
-console.log(`Using ${browser.source}: ${browser.path}`);
+console.log(`Using ${browser.source}${browser.path ? `: ${browser.path}` : ""}`);
 
 rmSync("reports", { recursive: true, force: true });
 mkdirSync("reports");
