@@ -23,7 +23,10 @@ mkdirSync("reports");
 
 function run(command: string, args: string[]): number {
   console.log(`\n$ ${command} ${args.join(" ")}`);
-  return spawnSync(command, args, { stdio: "inherit", env }).status ?? 1;
+  const started = Date.now();
+  const status = spawnSync(command, args, { stdio: "inherit", env }).status ?? 1;
+  console.log(`(${command} ${args[0]}: ${Math.round((Date.now() - started) / 1000)} s)`);
+  return status;
 }
 
 const unitStatus = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", "--outputFile.json=reports/vitest.json"]);

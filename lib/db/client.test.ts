@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
 
-import { db, isWriteConflict, provider, transaction, type Tx } from "./client";
+import { db, isWriteConflict, provider, transaction, transactionHolding, type Tx } from "./client";
 import { clearDatabase, failuresOf } from "../../test/db";
 
 const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -52,6 +52,25 @@ describe("transactionHolding, through updateThrottleRows", () => {
     expect(results.map((result) => result.code), results.map((result) => result.stderr).join("\n")).toEqual([0, 0]);
     expect(await failuresOf("ip:192.0.2.1")).toBe(100);
   }, 120_000);
+});
+
+describe("transactionHolding, several keys", () => {
+  it("takes them in one order whatever order they are given in: crossing transactions never deadlock", async () => {
+    // Each holds its first key while the other may be taking it: locks taken in
+    // the order given would deadlock ([a, b] against [b, a]), and PostgreSQL
+    // would end one of each pair with 40P01 after a second.
+    const order: string[] = [];
+    const hold = (keys: string[], label: string) =>
+      transactionHolding(keys, async (tx) => {
+        order.push(`${label} in`);
+        await tx.throttle.findMany({ where: { key: { in: keys } } });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        order.push(`${label} out`);
+      });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? hold(["a", "b", "a"], `ab${i}`) : hold(["b", "a"], `ba${i}`))));
+    // And they held: no two were inside at once.
+    for (let i = 0; i < order.length; i += 2) expect(order[i + 1]).toBe(order[i]!.replace(" in", " out"));
+  }, 60_000);
 });
 
 // SQLite takes its write lock as a transaction begins, so two transactions

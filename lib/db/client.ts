@@ -98,7 +98,10 @@ export async function transactionHolding<T>(keys: string[], work: (tx: Tx) => Pr
   if (database.provider === "sqlite") return transaction(work);
   return database.postgres.$transaction(
     async (tx) => {
-      for (const key of [...new Set(keys)].sort()) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+      // One statement for all the keys. ORDER BY puts the locking in key order:
+      // PostgreSQL evaluates volatile output expressions after the sort.
+      const distinct = [...new Set(keys)];
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(${distinct}::text[]) AS key ORDER BY key`;
       return work(tx as unknown as Tx);
     },
     { isolationLevel: "ReadCommitted", maxWait: BUSY_TIMEOUT_MS + 1000, timeout: 10_000 },
