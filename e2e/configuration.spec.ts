@@ -1,15 +1,14 @@
 // Settings the main test server does not use, on a second production server of
 // their own (same build, its own throwaway database): SIGNUP=closed, and
 // TRUST_PROXY=0, where a client-sent X-Forwarded-For must count for nothing;
-// and a database that is missing or broken, which /api/health must report
-// (a SQLite file, or a PostgreSQL database, as the project runs).
+// HOSTNAME; and settings npm start refuses. (A database that is missing or
+// broken, which /api/health must report: faults.spec.ts, faults-postgres.spec.ts.)
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { databaseUrl, queryRows, removeDatabase } from "./database";
-import { expect, newPostgresDatabase, onPostgres, sessionSetCookie, test } from "./fixtures";
-import { runRefusedStart, startBareServer, startServer, type Server } from "./servers";
+import { expect, sessionSetCookie, test } from "./fixtures";
+import { runRefusedStart, startServer, type Server } from "./servers";
 
 test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
   test.describe.configure({ mode: "serial" });
@@ -75,51 +74,6 @@ test.describe("a server with SIGNUP=closed and TRUST_PROXY=0", () => {
     expect(statuses.at(-1), `statuses: ${statuses.join(", ")}`).toBe(429);
     expect(statuses.slice(0, -1).every((status) => status === 401)).toBe(true);
   });
-});
-
-/** Starts `next start` alone on DATABASE_URL `url`: /api/health must say 503 {"status":"unavailable"}. */
-async function expectHealthUnavailable(url: string): Promise<void> {
-  const server = await startBareServer(url);
-  try {
-    const health = () => fetch(`${server.origin}/api/health`).then((response) => response.status, () => 0);
-    await expect.poll(health, { timeout: 90_000, intervals: [100, 250, 500] }).toBe(503);
-    const response = await fetch(`${server.origin}/api/health`);
-    expect(response.headers.get("cache-control")).toContain("no-store");
-    expect(await response.json()).toEqual({ status: "unavailable" });
-  } finally {
-    await server.stop();
-  }
-}
-
-test("GET /api/health answers 503 when the database file is missing or is not a database", async ({}, testInfo) => {
-  test.skip(onPostgres(), "SQLite files; the next test is PostgreSQL's");
-  testInfo.setTimeout(240_000);
-  const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
-  const garbage = path.join(directory, "garbage.db");
-  writeFileSync(garbage, "this is not a SQLite database, whatever its name says");
-  try {
-    for (const databasePath of [path.join(directory, "missing.db"), garbage]) await expectHealthUnavailable(`file:${databasePath}`);
-    // A missing database is reported, not silently created empty.
-    expect(existsSync(path.join(directory, "missing.db"))).toBe(false);
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
-});
-
-test("GET /api/health answers 503 when the PostgreSQL database does not exist or has no tables", async ({}, testInfo) => {
-  test.skip(!onPostgres(), "PostgreSQL databases; the test before is SQLite's");
-  testInfo.setTimeout(240_000);
-  const empty = newPostgresDatabase();
-  const missing = new URL(databaseUrl(empty));
-  missing.pathname = `${missing.pathname}_missing`;
-  try {
-    for (const url of [missing.toString(), databaseUrl(empty)]) await expectHealthUnavailable(url);
-    // A missing database is reported, not created; an empty one is not migrated behind the operator's back.
-    expect(() => queryRows({ provider: "postgresql", url: missing.toString() }, "SELECT 1")).toThrow(/does not exist/);
-    expect(queryRows(empty, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).toEqual([]);
-  } finally {
-    removeDatabase(empty);
-  }
 });
 
 test.describe("HOSTNAME", () => {

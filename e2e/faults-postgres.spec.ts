@@ -4,16 +4,17 @@
 // busy. The API answers 503 JSON, /api/health 503, signed-in pages the 503 page
 // once the server has met the failure: never a hang, no stack trace in the log;
 // and the server recovers by itself once the database is back, the same cookie
-// still signed in.
+// still signed in. Last, a database that is missing or empty, reported by
+// /api/health.
 // PostgreSQL only (playwright.config.ts); SQLite's faults are faults.spec.ts's.
 import type { APIRequestContext } from "@playwright/test";
 import { rmSync } from "node:fs";
 import pg from "pg";
 import { startPostgres, type Postgres } from "../scripts/postgres-cluster";
-import { createPostgresDatabase, type TestDatabase } from "./database";
-import { createUser, expect, expectNoLeak, test, withSession, type TestUser } from "./fixtures";
+import { createPostgresDatabase, databaseUrl, queryRows, removeDatabase, type TestDatabase } from "./database";
+import { createUser, expect, expectNoLeak, newPostgresDatabase, test, withSession, type TestUser } from "./fixtures";
 import { signInTo, startServer, type Server } from "./servers";
-import { expectUnavailableJson, expectUnavailablePage } from "./unavailable";
+import { expectHealthUnavailable, expectUnavailableJson, expectUnavailablePage } from "./unavailable";
 
 /** Every request here has an answer well within this, or the server hangs. */
 const ANSWER_WITHIN_MS = 30_000;
@@ -161,4 +162,19 @@ test("every pooled connection busy: the next request is a 503 after the pool's w
     await expectSignedIn(request, server, user, seal);
     expect((await signIn(request, server, user)).status()).toBe(200);
   });
+});
+
+test("GET /api/health answers 503 when the PostgreSQL database does not exist or has no tables", async ({}, testInfo) => {
+  testInfo.setTimeout(240_000);
+  const empty = newPostgresDatabase();
+  const missing = new URL(databaseUrl(empty));
+  missing.pathname = `${missing.pathname}_missing`;
+  try {
+    for (const url of [missing.toString(), databaseUrl(empty)]) await expectHealthUnavailable(url);
+    // A missing database is reported, not created; an empty one is not migrated behind the operator's back.
+    expect(() => queryRows({ provider: "postgresql", url: missing.toString() }, "SELECT 1")).toThrow(/does not exist/);
+    expect(queryRows(empty, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).toEqual([]);
+  } finally {
+    removeDatabase(empty);
+  }
 });

@@ -3,9 +3,10 @@
 // give a 503 page; never a 500, a stack trace or SQLite's own words; nothing is
 // written where it would be lost; and the server recovers by itself once the
 // database is back. Each scenario breaks a server of its own (e2e/servers.ts).
+// Last, a database file missing or not a database, reported by /api/health.
 // SQLite only (playwright.config.ts): PostgreSQL's faults are faults-postgres.spec.ts's.
 import Database from "better-sqlite3";
-import { chmodSync, existsSync, mkdtempSync, renameSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { APIRequestContext, APIResponse } from "@playwright/test";
@@ -29,7 +30,7 @@ import {
 import { sqliteFile } from "./database";
 import { whyNoUnprivilegedServer } from "./server-user";
 import { signInTo, startServer, type Server } from "./servers";
-import { expectUnavailableJson, expectUnavailablePage, UNAVAILABLE } from "./unavailable";
+import { expectHealthUnavailable, expectUnavailableJson, expectUnavailablePage, UNAVAILABLE } from "./unavailable";
 
 /** POST /api/session with the user's credentials, whatever the answer. */
 async function attemptSignIn(request: APIRequestContext, server: Server, user: TestUser): Promise<APIResponse> {
@@ -217,5 +218,19 @@ test("a read-only database (chmod 444): sign-in 503, reading and signing out go 
     expect((await attemptSignIn(request, server, user)).status()).toBe(200);
   } finally {
     await server.stop();
+  }
+});
+
+test("GET /api/health answers 503 when the database file is missing or is not a database", async ({}, testInfo) => {
+  testInfo.setTimeout(240_000);
+  const directory = mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-"));
+  const garbage = path.join(directory, "garbage.db");
+  writeFileSync(garbage, "this is not a SQLite database, whatever its name says");
+  try {
+    for (const databasePath of [path.join(directory, "missing.db"), garbage]) await expectHealthUnavailable(`file:${databasePath}`);
+    // A missing database is reported, not silently created empty.
+    expect(existsSync(path.join(directory, "missing.db"))).toBe(false);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
   }
 });
