@@ -54,6 +54,24 @@ describe("transactionHolding, through updateThrottleRows", () => {
   }, 120_000);
 });
 
+// A PostgreSQL setting: SQLite has no isolation levels to choose from.
+describe.skipIf(provider !== "postgresql")("transactionHolding on a database whose default isolation is SERIALIZABLE", () => {
+  it("still counts every attempt: Keycard's connections begin at READ COMMITTED whatever the server's default", async () => {
+    // At SERIALIZABLE the lock would be taken after the snapshot: each read
+    // would miss the count committed just before, and the write fail with 40001.
+    const [{ name }] = await db.$queryRaw<[{ name: string }]>`SELECT current_database() AS name`;
+    await db.$executeRawUnsafe(`ALTER DATABASE "${name}" SET default_transaction_isolation TO 'serializable'`);
+    try {
+      const counters = await Promise.all([counterProcess("ip:192.0.2.2", 30), counterProcess("ip:192.0.2.2", 30)]);
+      const results = await Promise.all(counters.map((count) => count()));
+      expect(results.map((result) => result.code), results.map((result) => result.stderr).join("\n")).toEqual([0, 0]);
+      expect(await failuresOf("ip:192.0.2.2")).toBe(60);
+    } finally {
+      await db.$executeRawUnsafe(`ALTER DATABASE "${name}" RESET default_transaction_isolation`);
+    }
+  }, 120_000);
+});
+
 describe("transactionHolding, several keys", () => {
   it("takes them in one order whatever order they are given in: crossing transactions never deadlock", async () => {
     // Each holds its first key while the other may be taking it: locks taken in

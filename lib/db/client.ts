@@ -104,7 +104,8 @@ export async function transactionHolding<T>(keys: string[], work: (tx: Tx) => Pr
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(${distinct}::text[]) AS key ORDER BY key`;
       return work(tx as unknown as Tx);
     },
-    { isolationLevel: "ReadCommitted", maxWait: BUSY_TIMEOUT_MS + 1000, timeout: 10_000 },
+    // READ COMMITTED: every connection of the pool begins its transactions so (lib/db/postgres.ts).
+    { maxWait: BUSY_TIMEOUT_MS + 1000, timeout: 10_000 },
   );
 }
 

@@ -28,6 +28,12 @@ export function createPool({ url, poolSize, statementTimeoutMs }: PostgresSettin
   // the pool and replaced on the next query; without a listener, Node would
   // treat the event as an uncaught error and end the process.
   pool.on("error", () => {});
+  // Transactions begin at READ COMMITTED whatever the server's default, so the
+  // ones that need no other level (lib/db/client.ts, transactionHolding) skip a
+  // round trip to set it. Queued before any query the pool hands the client.
+  pool.on("connect", (client) => {
+    client.query("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED").catch(() => {});
+  });
   return pool;
 }
 
