@@ -1,7 +1,19 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { checkConfig, ConfigError, describeDatabase, getBcryptCost, getDatabaseConfig, getDatabasePath, getIpv6ThrottlePrefix, getTrustedProxyCount, isSignupOpen, readSessionConfig } from "./config";
+import {
+  checkConfig,
+  ConfigError,
+  describeDatabase,
+  getBcryptCost,
+  getDatabaseConfig,
+  getDatabasePath,
+  getIpv6ThrottlePrefix,
+  getTotpEncryptionKeys,
+  getTrustedProxyCount,
+  isSignupOpen,
+  readSessionConfig,
+} from "./config";
 
 const SECRET = "s".repeat(32);
 const NEWER_SECRET = "n".repeat(40);
@@ -331,5 +343,22 @@ describe("checkConfig", () => {
   ])("stops at a bad %s, naming it and a valid example", (name, value, message) => {
     expect(() => checkConfig({ ...PRODUCTION_ENV, [name]: value })).toThrow(ConfigError);
     expect(() => checkConfig({ ...PRODUCTION_ENV, [name]: value })).toThrow(message);
+  });
+});
+
+describe("getTotpEncryptionKeys", () => {
+  it("numbers the keys as the session secrets are, and holds each to 32 characters", () => {
+    expect(getTotpEncryptionKeys({ NODE_ENV: "production" })).toEqual({});
+    expect(getTotpEncryptionKeys({ NODE_ENV: "production", TOTP_ENCRYPTION_KEY: SECRET, TOTP_ENCRYPTION_KEY_3: NEWER_SECRET })).toEqual({
+      1: SECRET,
+      3: NEWER_SECRET,
+    });
+    expect(() => getTotpEncryptionKeys({ TOTP_ENCRYPTION_KEY: "short" })).toThrow(/TOTP_ENCRYPTION_KEY must be at least 32 characters/);
+    expect(() => getTotpEncryptionKeys({ TOTP_ENCRYPTION_KEY_1: SECRET })).toThrow(/TOTP_ENCRYPTION_KEY_1 is not used/);
+  });
+
+  it("uses the development key only outside production", () => {
+    expect(getTotpEncryptionKeys({ NODE_ENV: "development", KEYCARD_DEV_TOTP_ENCRYPTION_KEY: DEV_SECRET })).toEqual({ 1: DEV_SECRET });
+    expect(getTotpEncryptionKeys({ NODE_ENV: "production", KEYCARD_DEV_TOTP_ENCRYPTION_KEY: DEV_SECRET })).toEqual({});
   });
 });

@@ -79,23 +79,42 @@ function readIdle(env: Env, name: string, fallback: number, lifetime: number): n
  * can be rotated without signing anyone out (docs/security.md, "Rotating the secret").
  */
 function readSessionSecrets(env: Env, production: boolean): Record<string, string> {
-  const secrets: Record<string, string> = {};
   // The dev secret lives under its own name in .env.local (written by `npm run dev`),
   // so a production server that happens to find that file still refuses to start.
-  const first = env.SESSION_SECRET || (production ? undefined : env.KEYCARD_DEV_SESSION_SECRET);
-  if (first) secrets["1"] = checkSecret("SESSION_SECRET", first);
-  for (const [name, value] of Object.entries(env)) {
-    const match = /^SESSION_SECRET_([1-9][0-9]{0,3})$/.exec(name);
-    if (!match?.[1] || !value) continue;
-    if (match[1] === "1") throw new ConfigError("Keycard: SESSION_SECRET_1 is not used: SESSION_SECRET is secret number 1.");
-    secrets[match[1]] = checkSecret(name, value);
-  }
+  const secrets = readNumberedSecrets(env, "SESSION_SECRET", production ? undefined : "KEYCARD_DEV_SESSION_SECRET");
   if (Object.keys(secrets).length === 0) {
     throw new ConfigError(
       production
         ? "Keycard: SESSION_SECRET is not set. Generate one with `openssl rand -base64 32` and set it in the environment."
         : "Keycard: no session secret. Run `npm run dev` (it writes one to .env.local) or set SESSION_SECRET.",
     );
+  }
+  return secrets;
+}
+
+/**
+ * The keys that encrypt authenticator-app secrets at rest (lib/auth/totp-secret.ts),
+ * numbered and rotated as the session secrets are: TOTP_ENCRYPTION_KEY is key 1,
+ * TOTP_ENCRYPTION_KEY_2, … newer ones; the newest encrypts, every one decrypts.
+ * None set: no one can turn two-factor authentication on. Development uses
+ * KEYCARD_DEV_TOTP_ENCRYPTION_KEY from .env.local, never read in production.
+ */
+export function getTotpEncryptionKeys(env: Env = process.env): Record<string, string> {
+  const production = env.NODE_ENV === "production";
+  return readNumberedSecrets(env, "TOTP_ENCRYPTION_KEY", production ? undefined : "KEYCARD_DEV_TOTP_ENCRYPTION_KEY");
+}
+
+/** `NAME` as number 1 (or `devName` where it is unset), `NAME_2`, `NAME_3`, … by number; each 32+ characters. */
+function readNumberedSecrets(env: Env, name: string, devName: string | undefined): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  const first = env[name] || (devName ? env[devName] : undefined);
+  if (first) secrets["1"] = checkSecret(name, first);
+  const numbered = new RegExp(`^${name}_([1-9][0-9]{0,3})$`);
+  for (const [variable, value] of Object.entries(env)) {
+    const match = numbered.exec(variable);
+    if (!match?.[1] || !value) continue;
+    if (match[1] === "1") throw new ConfigError(`Keycard: ${name}_1 is not used: ${name} is secret number 1.`);
+    secrets[match[1]] = checkSecret(variable, value);
   }
   return secrets;
 }
