@@ -16,7 +16,7 @@ export type PostgresSettings = { url: string; poolSize: number; statementTimeout
 
 export function createPool({ url, poolSize, statementTimeoutMs }: PostgresSettings): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: url,
+    ...beginningAtReadCommitted(url),
     max: poolSize,
     connectionTimeoutMillis: POOL_WAIT_MS,
     statement_timeout: statementTimeoutMs,
@@ -28,13 +28,24 @@ export function createPool({ url, poolSize, statementTimeoutMs }: PostgresSettin
   // the pool and replaced on the next query; without a listener, Node would
   // treat the event as an uncaught error and end the process.
   pool.on("error", () => {});
-  // Transactions begin at READ COMMITTED whatever the server's default, so the
-  // ones that need no other level (lib/db/client.ts, transactionHolding) skip a
-  // round trip to set it. Queued before any query the pool hands the client.
-  pool.on("connect", (client) => {
-    client.query("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED").catch(() => {});
-  });
   return pool;
+}
+
+/**
+ * Every connection begins its transactions at READ COMMITTED whatever the
+ * server's or database's default, so the transactions that need no other
+ * level (lib/db/client.ts, transactionHolding) skip a round trip to set it.
+ * A startup parameter, as pg sends statement_timeout; `options` the URL
+ * carries are kept (pg would let the URL's replace ours).
+ */
+export function beginningAtReadCommitted(url: string): { connectionString: string; options: string } {
+  const parsed = new URL(url);
+  const own = parsed.searchParams.get("options");
+  parsed.searchParams.delete("options");
+  return {
+    connectionString: parsed.toString(),
+    options: [own, "-c default_transaction_isolation=read\\ committed"].filter(Boolean).join(" "),
+  };
 }
 
 /** A read prepared once per connection, by name: the one query that skips Prisma (lib/db/sessions.ts). */
