@@ -23,7 +23,8 @@ function aesKey(secret: string): Buffer {
   return Buffer.from(hkdfSync("sha256", secret, "", "keycard totp secret v1", 32));
 }
 
-function keys(): { newest: string; byNumber: Record<string, string> } {
+/** The configured keys by number, and the newest's number; TotpKeyError when none is. Recovery codes are hashed under them too. */
+export function twoFactorKeys(): { newest: string; byNumber: Record<string, string> } {
   const byNumber = getTotpEncryptionKeys();
   const numbers = Object.keys(byNumber).map(Number);
   if (numbers.length === 0) throw new TotpKeyError("Keycard: TOTP_ENCRYPTION_KEY is not set, so two-factor authentication cannot be used.");
@@ -36,7 +37,7 @@ export function canEncryptTotpSecrets(): boolean {
 }
 
 export function encryptTotpSecret(secret: Buffer, userId: number): string {
-  const { newest, byNumber } = keys();
+  const { newest, byNumber } = twoFactorKeys();
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", aesKey(byNumber[newest]!), iv);
   cipher.setAAD(additionalData(userId));
@@ -50,7 +51,7 @@ export function decryptTotpSecret(stored: string, userId: number): Buffer {
   if (version !== VERSION || !number || !iv || !ciphertext || !tag || rest.length > 0) {
     throw new TotpKeyError("Keycard: a stored authenticator secret is not in a form this version reads.");
   }
-  const key = keys().byNumber[number];
+  const key = twoFactorKeys().byNumber[number];
   if (!key) throw new TotpKeyError(`Keycard: a stored authenticator secret was encrypted with TOTP_ENCRYPTION_KEY number ${number}, which is not configured.`);
   try {
     const decipher = createDecipheriv("aes-256-gcm", aesKey(key), Buffer.from(iv, "base64url"));
@@ -64,7 +65,7 @@ export function decryptTotpSecret(stored: string, userId: number): Buffer {
 
 /** True when `stored` was encrypted under a key older than the newest configured. */
 export function needsNewerKey(stored: string): boolean {
-  return stored.split(".")[1] !== keys().newest;
+  return stored.split(".")[1] !== twoFactorKeys().newest;
 }
 
 function additionalData(userId: number): Buffer {

@@ -1,0 +1,77 @@
+import "server-only";
+import { db, transaction } from "./client";
+
+// Two-factor authentication's rows: the user's TOTP fields and their recovery
+// codes. What the values mean: lib/auth/totp.ts, totp-secret.ts, recovery-codes.ts.
+// The single-use rules are single conditional updates, so they hold across
+// processes and instances: of two requests using one code at once, one wins.
+
+export type TwoFactorState = { totpSecret: string | null; totpEnabledAt: Date | null; totpLastUsedStep: number | null };
+
+export async function findTwoFactorState(userId: number): Promise<TwoFactorState | null> {
+  return db.user.findUnique({ where: { id: userId }, select: { totpSecret: true, totpEnabledAt: true, totpLastUsedStep: true } });
+}
+
+/** Starts set-up: a new (encrypted) secret, not yet on. Refused (false) while two-factor authentication is on. */
+export async function savePendingTotpSecret(userId: number, encryptedSecret: string): Promise<boolean> {
+  const { count } = await db.user.updateMany({ where: { id: userId, totpEnabledAt: null }, data: { totpSecret: encryptedSecret } });
+  return count === 1;
+}
+
+/**
+ * Turns it on with the secret set-up saved (`encryptedSecret`, unchanged since:
+ * a set-up begun again elsewhere meanwhile wins), the step of the code that
+ * confirmed it (used), and new recovery codes in place of any old ones.
+ */
+export async function enableTotp(userId: number, encryptedSecret: string, usedStep: number, codeHashes: string[], at: Date): Promise<boolean> {
+  return transaction(async (tx) => {
+    const { count } = await tx.user.updateMany({
+      where: { id: userId, totpSecret: encryptedSecret, totpEnabledAt: null },
+      data: { totpEnabledAt: at, totpLastUsedStep: usedStep },
+    });
+    if (count !== 1) return false;
+    await tx.recoveryCode.deleteMany({ where: { userId } });
+    await tx.recoveryCode.createMany({ data: codeHashes.map((codeHash) => ({ userId, codeHash, createdAt: at })) });
+    return true;
+  });
+}
+
+/** Records that a code of `step` signed in; false when that step or a later one already did (a replay). */
+export async function useTotpStep(userId: number, step: number): Promise<boolean> {
+  const { count } = await db.user.updateMany({
+    where: { id: userId, totpEnabledAt: { not: null }, OR: [{ totpLastUsedStep: null }, { totpLastUsedStep: { lt: step } }] },
+    data: { totpLastUsedStep: step },
+  });
+  return count === 1;
+}
+
+/** Re-encrypts the secret under a newer key, unless it changed meanwhile. */
+export async function replaceTotpSecret(userId: number, from: string, to: string): Promise<void> {
+  await db.user.updateMany({ where: { id: userId, totpSecret: from }, data: { totpSecret: to } });
+}
+
+export async function listUnusedRecoveryCodes(userId: number): Promise<Array<{ id: number; codeHash: string }>> {
+  return db.recoveryCode.findMany({ where: { userId, usedAt: null }, select: { id: true, codeHash: true } });
+}
+
+/** Marks a recovery code used; false when it already was (by this request's rival, say). */
+export async function useRecoveryCode(id: number, at: Date): Promise<boolean> {
+  const { count } = await db.recoveryCode.updateMany({ where: { id, usedAt: null }, data: { usedAt: at } });
+  return count === 1;
+}
+
+/** New recovery codes in place of all the old ones, used or not. */
+export async function replaceRecoveryCodes(userId: number, codeHashes: string[], at: Date): Promise<void> {
+  await transaction(async (tx) => {
+    await tx.recoveryCode.deleteMany({ where: { userId } });
+    await tx.recoveryCode.createMany({ data: codeHashes.map((codeHash) => ({ userId, codeHash, createdAt: at })) });
+  });
+}
+
+/** Turns two-factor authentication off: secret, steps and recovery codes gone. */
+export async function disableTotp(userId: number): Promise<void> {
+  await transaction(async (tx) => {
+    await tx.user.update({ where: { id: userId }, data: { totpSecret: null, totpEnabledAt: null, totpLastUsedStep: null } });
+    await tx.recoveryCode.deleteMany({ where: { userId } });
+  });
+}
