@@ -17,6 +17,10 @@ export const EVENT_LABELS = {
   sessions_revoked: "Signed out everywhere else",
   session_evicted: "Least recently used session signed out (session limit)",
   cookie_rejected: "Session cookie rejected",
+  two_factor_enabled: "Two-factor authentication turned on",
+  two_factor_disabled: "Two-factor authentication turned off",
+  recovery_codes_created: "New recovery codes made",
+  recovery_code_used: "Recovery code used",
 } as const;
 
 export type EventType = keyof typeof EVENT_LABELS;

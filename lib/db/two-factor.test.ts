@@ -9,8 +9,8 @@ import {
   listUnusedRecoveryCodes,
   replaceRecoveryCodes,
   savePendingTotpSecret,
-  useRecoveryCode,
-  useTotpStep,
+  consumeRecoveryCode,
+  consumeTotpStep,
 } from "./two-factor";
 
 const AT = new Date("2026-12-03T12:00:00Z");
@@ -36,27 +36,27 @@ describe("TOTP set-up", () => {
   });
 });
 
-describe("useTotpStep", () => {
+describe("consumeTotpStep", () => {
   it("takes each step once, and no step before the last", async () => {
     await savePendingTotpSecret(alice.id, "s");
     await enableTotp(alice.id, "s", 100, [], AT);
-    expect(await useTotpStep(alice.id, 100)).toBe(false);
-    expect(await useTotpStep(alice.id, 101)).toBe(true);
-    expect(await useTotpStep(alice.id, 101)).toBe(false);
-    expect(await useTotpStep(alice.id, 100)).toBe(false);
-    expect(await useTotpStep(alice.id, 103)).toBe(true);
+    expect(await consumeTotpStep(alice.id, 100)).toBe(false);
+    expect(await consumeTotpStep(alice.id, 101)).toBe(true);
+    expect(await consumeTotpStep(alice.id, 101)).toBe(false);
+    expect(await consumeTotpStep(alice.id, 100)).toBe(false);
+    expect(await consumeTotpStep(alice.id, 103)).toBe(true);
   });
 
   it("lets one of ten requests using one code at once through", async () => {
     await savePendingTotpSecret(alice.id, "s");
     await enableTotp(alice.id, "s", 100, [], AT);
-    const results = await Promise.all(Array.from({ length: 10 }, () => useTotpStep(alice.id, 101)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => consumeTotpStep(alice.id, 101)));
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
   it("takes nothing while two-factor authentication is off", async () => {
     await savePendingTotpSecret(alice.id, "s");
-    expect(await useTotpStep(alice.id, 101)).toBe(false);
+    expect(await consumeTotpStep(alice.id, 101)).toBe(false);
   });
 });
 
@@ -64,7 +64,7 @@ describe("recovery codes", () => {
   it("work once each, one of ten racing uses winning", async () => {
     await replaceRecoveryCodes(alice.id, ["h1", "h2"], AT);
     const [first] = await listUnusedRecoveryCodes(alice.id);
-    const results = await Promise.all(Array.from({ length: 10 }, () => useRecoveryCode(first!.id, AT)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => consumeRecoveryCode(first!.id, AT)));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await listUnusedRecoveryCodes(alice.id)).toHaveLength(1);
   });
@@ -72,7 +72,7 @@ describe("recovery codes", () => {
   it("are all replaced by new ones, used or not", async () => {
     await replaceRecoveryCodes(alice.id, ["h1", "h2"], AT);
     const [first] = await listUnusedRecoveryCodes(alice.id);
-    await useRecoveryCode(first!.id, AT);
+    await consumeRecoveryCode(first!.id, AT);
     await replaceRecoveryCodes(alice.id, ["h3"], AT);
     expect((await listUnusedRecoveryCodes(alice.id)).map((row) => row.codeHash)).toEqual(["h3"]);
   });

@@ -37,7 +37,7 @@ export async function enableTotp(userId: number, encryptedSecret: string, usedSt
 }
 
 /** Records that a code of `step` signed in; false when that step or a later one already did (a replay). */
-export async function useTotpStep(userId: number, step: number): Promise<boolean> {
+export async function consumeTotpStep(userId: number, step: number): Promise<boolean> {
   const { count } = await db.user.updateMany({
     where: { id: userId, totpEnabledAt: { not: null }, OR: [{ totpLastUsedStep: null }, { totpLastUsedStep: { lt: step } }] },
     data: { totpLastUsedStep: step },
@@ -55,7 +55,7 @@ export async function listUnusedRecoveryCodes(userId: number): Promise<Array<{ i
 }
 
 /** Marks a recovery code used; false when it already was (by this request's rival, say). */
-export async function useRecoveryCode(id: number, at: Date): Promise<boolean> {
+export async function consumeRecoveryCode(id: number, at: Date): Promise<boolean> {
   const { count } = await db.recoveryCode.updateMany({ where: { id, usedAt: null }, data: { usedAt: at } });
   return count === 1;
 }

@@ -1,0 +1,104 @@
+// Set-up, confirmation and the second factor at sign-in, on a real database,
+// with a controlled clock and codes computed as an authenticator app would.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { resetToUsers } from "../../test/db";
+import { db } from "../db/client";
+import { findTwoFactorState } from "../db/two-factor";
+import { base32Decode, hotp, totpStep } from "./totp";
+import { beginTotpSetup, confirmTotpSetup, isTwoFactorEnabled, renewRecoveryCodes, turnOffTwoFactor, TwoFactorUnavailableError, verifySecondFactor } from "./two-factor";
+
+const CLIENT = { ip: "192.0.2.9", userAgent: "vitest" };
+const NOW = new Date("2026-12-03T12:00:10Z");
+const later = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
+let alice: { id: number; username: string };
+
+beforeEach(async () => {
+  vi.stubEnv("NODE_ENV", "production");
+  vi.stubEnv("TOTP_ENCRYPTION_KEY", "t".repeat(32));
+  ({ alice } = await resetToUsers("alice"));
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** Sets two-factor authentication up for alice; the app's secret and the recovery codes. */
+async function turnOn(): Promise<{ secret: Buffer; codes: string[] }> {
+  const setup = await beginTotpSetup(alice);
+  const secret = base32Decode(setup!.setupKey);
+  const codes = await confirmTotpSetup(alice, hotp(secret, totpStep(NOW)), CLIENT, NOW);
+  return { secret, codes: codes! };
+}
+
+const events = async () => (await db.securityEvent.findMany({ where: { userId: alice.id }, orderBy: { id: "asc" } })).map((event) => event.type);
+
+describe("set-up", () => {
+  it("gives a setup key and an otpauth URI naming the account, and is off until a code confirms it", async () => {
+    const setup = await beginTotpSetup(alice);
+    expect(setup!.setupKey).toMatch(/^[A-Z2-7]{32}$/);
+    expect(setup!.otpauthUri).toContain(`secret=${setup!.setupKey}`);
+    expect(setup!.otpauthUri).toMatch(/^otpauth:\/\/totp\/Keycard:alice\?/);
+    expect(await isTwoFactorEnabled(alice.id)).toBe(false);
+    // The secret is stored encrypted, not as the setup key.
+    expect((await findTwoFactorState(alice.id))!.totpSecret).not.toContain(setup!.setupKey);
+  });
+
+  it("is not confirmed by a wrong code, and is by the app's, giving ten recovery codes once", async () => {
+    const setup = await beginTotpSetup(alice);
+    const secret = base32Decode(setup!.setupKey);
+    const right = hotp(secret, totpStep(NOW));
+    expect(await confirmTotpSetup(alice, right === "000000" ? "111111" : "000000", CLIENT, NOW)).toBeNull();
+    expect(await isTwoFactorEnabled(alice.id)).toBe(false);
+    const codes = await confirmTotpSetup(alice, right, CLIENT, NOW);
+    expect(codes).toHaveLength(10);
+    expect(await isTwoFactorEnabled(alice.id)).toBe(true);
+    expect(await confirmTotpSetup(alice, right, CLIENT, NOW)).toBeNull();
+    expect(await beginTotpSetup(alice)).toBeNull();
+    expect(await events()).toEqual(["two_factor_enabled"]);
+  });
+
+  it("is unavailable without TOTP_ENCRYPTION_KEY", async () => {
+    vi.stubEnv("TOTP_ENCRYPTION_KEY", "");
+    await expect(beginTotpSetup(alice)).rejects.toBeInstanceOf(TwoFactorUnavailableError);
+  });
+});
+
+describe("verifySecondFactor", () => {
+  it("takes the app's code once: the code that confirmed set-up, or one used, never again", async () => {
+    const { secret } = await turnOn();
+    expect(await verifySecondFactor(alice, hotp(secret, totpStep(NOW)), CLIENT, NOW)).toBeNull();
+    const next = hotp(secret, totpStep(later(30)));
+    expect(await verifySecondFactor(alice, next, CLIENT, later(30))).toBe("totp");
+    expect(await verifySecondFactor(alice, next, CLIENT, later(31))).toBeNull();
+    expect(await verifySecondFactor(alice, hotp(secret, totpStep(later(60))), CLIENT, later(60))).toBe("totp");
+  });
+
+  it("takes each recovery code once, and records its use", async () => {
+    const { codes } = await turnOn();
+    expect(await verifySecondFactor(alice, codes[3]!, CLIENT, NOW)).toBe("recovery");
+    expect(await verifySecondFactor(alice, codes[3]!, CLIENT, NOW)).toBeNull();
+    expect(await verifySecondFactor(alice, codes[4]!.toUpperCase(), CLIENT, NOW)).toBe("recovery");
+    expect(await events()).toEqual(["two_factor_enabled", "recovery_code_used", "recovery_code_used"]);
+  });
+
+  it("re-encrypts a secret under a newer key when it is used", async () => {
+    const { secret } = await turnOn();
+    vi.stubEnv("TOTP_ENCRYPTION_KEY_2", "u".repeat(32));
+    expect(await verifySecondFactor(alice, hotp(secret, totpStep(later(30))), CLIENT, later(30))).toBe("totp");
+    expect((await findTwoFactorState(alice.id))!.totpSecret).toMatch(/^v1\.2\./);
+    vi.stubEnv("TOTP_ENCRYPTION_KEY", "");
+    expect(await verifySecondFactor(alice, hotp(secret, totpStep(later(60))), CLIENT, later(60))).toBe("totp");
+  });
+
+  it("renewing the recovery codes ends the old ones; turning off ends everything", async () => {
+    const { secret, codes } = await turnOn();
+    const fresh = await renewRecoveryCodes(alice, CLIENT, NOW);
+    expect(await verifySecondFactor(alice, codes[0]!, CLIENT, NOW)).toBeNull();
+    expect(await verifySecondFactor(alice, fresh[0]!, CLIENT, NOW)).toBe("recovery");
+    await turnOffTwoFactor(alice, CLIENT);
+    expect(await isTwoFactorEnabled(alice.id)).toBe(false);
+    expect(await verifySecondFactor(alice, hotp(secret, totpStep(later(30))), CLIENT, later(30))).toBeNull();
+    expect(await verifySecondFactor(alice, fresh[1]!, CLIENT, NOW)).toBeNull();
+    expect(await events()).toEqual(["two_factor_enabled", "recovery_codes_created", "recovery_code_used", "two_factor_disabled"]);
+  });
+});

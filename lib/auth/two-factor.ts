@@ -1,0 +1,101 @@
+import "server-only";
+import { recordEvent } from "../audit";
+import {
+  disableTotp,
+  enableTotp,
+  findTwoFactorState,
+  listUnusedRecoveryCodes,
+  replaceRecoveryCodes,
+  replaceTotpSecret,
+  savePendingTotpSecret,
+  consumeRecoveryCode,
+  consumeTotpStep,
+} from "../db/two-factor";
+import type { Client } from "../http/client-address";
+import type { PublicUser } from "./accounts";
+import { generateRecoveryCodes, hashRecoveryCode, matchRecoveryCode } from "./recovery-codes";
+import { base32Encode, generateTotpSecret, matchTotp, otpauthUri } from "./totp";
+import { canEncryptTotpSecrets, decryptTotpSecret, encryptTotpSecret, needsNewerKey } from "./totp-secret";
+
+// Two-factor authentication with an authenticator app (lib/auth/totp.ts) and
+// recovery codes: set-up, its confirmation, and checking a second factor.
+// Who may do each (the password step, re-authentication) is the caller's
+// concern; this module keeps the secrets and the single-use rules.
+
+/** The name authenticator apps show beside the account. */
+export const TOTP_ISSUER = "Keycard";
+
+export class TwoFactorUnavailableError extends Error {
+  override name = "TwoFactorUnavailableError";
+  constructor() {
+    super("Two-factor authentication is not available on this server (TOTP_ENCRYPTION_KEY is not set).");
+  }
+}
+
+export type TotpSetup = { setupKey: string; otpauthUri: string };
+
+export async function isTwoFactorEnabled(userId: number): Promise<boolean> {
+  return Boolean((await findTwoFactorState(userId))?.totpEnabledAt);
+}
+
+/**
+ * Begins set-up: a new secret, saved encrypted, not on until a code from the
+ * app confirms it. Null while two-factor authentication is already on.
+ */
+export async function beginTotpSetup(user: PublicUser): Promise<TotpSetup | null> {
+  if (!canEncryptTotpSecrets()) throw new TwoFactorUnavailableError();
+  const secret = generateTotpSecret();
+  if (!(await savePendingTotpSecret(user.id, encryptTotpSecret(secret, user.id)))) return null;
+  return { setupKey: base32Encode(secret), otpauthUri: otpauthUri({ secret, issuer: TOTP_ISSUER, account: user.username }) };
+}
+
+/**
+ * Confirms set-up with a code from the app: two-factor authentication is on,
+ * and the recovery codes come back, to be shown once. Null for a wrong code,
+ * or when there is no set-up to confirm.
+ */
+export async function confirmTotpSetup(user: PublicUser, code: string, client: Client, now: Date = new Date()): Promise<string[] | null> {
+  const state = await findTwoFactorState(user.id);
+  if (!state?.totpSecret || state.totpEnabledAt) return null;
+  const step = matchTotp(decryptTotpSecret(state.totpSecret, user.id), code, now);
+  if (step === null) return null;
+  const codes = generateRecoveryCodes();
+  if (!(await enableTotp(user.id, state.totpSecret, step, codes.map(hashRecoveryCode), now))) return null;
+  await recordEvent({ type: "two_factor_enabled", client, userId: user.id, username: user.username });
+  return codes;
+}
+
+/**
+ * A second factor at sign-in: a code from the app, or a recovery code, each
+ * good once (a code of the last used step or before is refused). A secret
+ * still under an older TOTP_ENCRYPTION_KEY is re-encrypted under the newest.
+ */
+export async function verifySecondFactor(user: PublicUser, code: string, client: Client, now: Date = new Date()): Promise<"totp" | "recovery" | null> {
+  const state = await findTwoFactorState(user.id);
+  if (!state?.totpEnabledAt || !state.totpSecret) return null;
+  const secret = decryptTotpSecret(state.totpSecret, user.id);
+  const step = matchTotp(secret, code, now, state.totpLastUsedStep);
+  if (step !== null && (await consumeTotpStep(user.id, step))) {
+    if (needsNewerKey(state.totpSecret)) await replaceTotpSecret(user.id, state.totpSecret, encryptTotpSecret(secret, user.id));
+    return "totp";
+  }
+  const recovery = matchRecoveryCode(code, await listUnusedRecoveryCodes(user.id));
+  if (recovery !== null && (await consumeRecoveryCode(recovery, now))) {
+    await recordEvent({ type: "recovery_code_used", client, userId: user.id, username: user.username });
+    return "recovery";
+  }
+  return null;
+}
+
+/** New recovery codes in place of the old, shown once. */
+export async function renewRecoveryCodes(user: PublicUser, client: Client, now: Date = new Date()): Promise<string[]> {
+  const codes = generateRecoveryCodes();
+  await replaceRecoveryCodes(user.id, codes.map(hashRecoveryCode), now);
+  await recordEvent({ type: "recovery_codes_created", client, userId: user.id, username: user.username });
+  return codes;
+}
+
+export async function turnOffTwoFactor(user: PublicUser, client: Client): Promise<void> {
+  await disableTotp(user.id);
+  await recordEvent({ type: "two_factor_disabled", client, userId: user.id, username: user.username });
+}
