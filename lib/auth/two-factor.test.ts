@@ -1,5 +1,6 @@
 // Set-up, confirmation and the second factor at sign-in, on a real database,
 // with a controlled clock and codes computed as an authenticator app would.
+import QRCode from "qrcode";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resetToUsers } from "../../test/db";
 import { db } from "../db/client";
@@ -39,6 +40,10 @@ describe("set-up", () => {
     expect(setup!.otpauthUri).toContain(`secret=${setup!.setupKey}`);
     expect(setup!.otpauthUri).toMatch(/^otpauth:\/\/totp\/Keycard:alice\?/);
     expect(await isTwoFactorEnabled(alice.id)).toBe(false);
+    // The QR code is the URI's, drawn here: an SVG of the URI's modules, nothing fetched or run.
+    const modules = QRCode.create(setup!.otpauthUri, { errorCorrectionLevel: "M" }).modules.size;
+    expect(setup!.qrCodeSvg).toMatch(new RegExp(`^<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${modules + 8} ${modules + 8}"`));
+    expect(setup!.qrCodeSvg).not.toMatch(/<script|href|url\(/i);
     // The secret is stored encrypted, not as the setup key.
     expect((await findTwoFactorState(alice.id))!.totpSecret).not.toContain(setup!.setupKey);
   });

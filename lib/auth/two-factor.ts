@@ -1,4 +1,5 @@
 import "server-only";
+import QRCode from "qrcode";
 import { recordEvent } from "../audit";
 import {
   disableTotp,
@@ -32,7 +33,8 @@ export class TwoFactorUnavailableError extends Error {
   }
 }
 
-export type TotpSetup = { setupKey: string; otpauthUri: string };
+/** What set-up shows: the QR code (an SVG document, made here: nothing leaves the server), and the same secret as text. */
+export type TotpSetup = { setupKey: string; otpauthUri: string; qrCodeSvg: string };
 
 export async function isTwoFactorEnabled(userId: number): Promise<boolean> {
   return Boolean((await findTwoFactorState(userId))?.totpEnabledAt);
@@ -46,7 +48,9 @@ export async function beginTotpSetup(user: PublicUser): Promise<TotpSetup | null
   if (!canEncryptTotpSecrets()) throw new TwoFactorUnavailableError();
   const secret = generateTotpSecret();
   if (!(await savePendingTotpSecret(user.id, encryptTotpSecret(secret, user.id)))) return null;
-  return { setupKey: base32Encode(secret), otpauthUri: otpauthUri({ secret, issuer: TOTP_ISSUER, account: user.username }) };
+  const uri = otpauthUri({ secret, issuer: TOTP_ISSUER, account: user.username });
+  const qrCodeSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
+  return { setupKey: base32Encode(secret), otpauthUri: uri, qrCodeSvg };
 }
 
 /**
