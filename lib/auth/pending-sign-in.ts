@@ -1,0 +1,40 @@
+import "server-only";
+import { sealData, unsealData } from "iron-session";
+import { getSessionConfig } from "../config";
+
+// The state between a right password and the second factor, for an account
+// with two-factor authentication on: who passed the password, when, and
+// whether they asked to stay signed in. Sealed with the session secrets into a
+// short-lived cookie of its own, so it stays with the browser that passed the
+// password and no session exists, nor can reach a protected page, before the
+// second factor. `kind` keeps it apart from a session cookie's seal (the same
+// secrets seal both): neither opens as the other.
+
+export const PENDING_SIGN_IN_SECONDS = 5 * 60;
+
+export type PendingSignIn = { uid: number; username: string; persistent: boolean; passwordAt: Date };
+
+type Sealed = { kind: "pending-sign-in"; uid: number; username: string; persistent: boolean; passwordAt: number; expiresAt: number };
+
+export async function sealPendingSignIn({ uid, username, persistent, passwordAt }: PendingSignIn): Promise<string> {
+  const sealed: Sealed = {
+    kind: "pending-sign-in",
+    uid,
+    username,
+    persistent,
+    passwordAt: passwordAt.getTime(),
+    expiresAt: passwordAt.getTime() + PENDING_SIGN_IN_SECONDS * 1000,
+  };
+  // iron's own expiry as well, a little later, in case a clock is off.
+  return sealData(sealed, { password: getSessionConfig().secrets, ttl: PENDING_SIGN_IN_SECONDS + 60 });
+}
+
+/** The pending sign-in, or null: not one, altered, sealed with an unknown secret, or expired at `now`. */
+export async function openPendingSignIn(seal: string | undefined, now: Date = new Date()): Promise<PendingSignIn | null> {
+  if (!seal) return null;
+  const data = await unsealData<Partial<Sealed>>(seal, { password: getSessionConfig().secrets, ttl: PENDING_SIGN_IN_SECONDS + 60 }).catch(() => ({}));
+  const { kind, uid, username, persistent, passwordAt, expiresAt } = data as Partial<Sealed>;
+  if (kind !== "pending-sign-in" || !Number.isSafeInteger(uid) || typeof username !== "string" || typeof persistent !== "boolean") return null;
+  if (typeof passwordAt !== "number" || typeof expiresAt !== "number" || now.getTime() >= expiresAt) return null;
+  return { uid: uid!, username, persistent, passwordAt: new Date(passwordAt) };
+}
