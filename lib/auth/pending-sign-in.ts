@@ -12,6 +12,9 @@ import { getSessionConfig } from "../config";
 
 export const PENDING_SIGN_IN_SECONDS = 5 * 60;
 
+// iron's own expiry as well, a little later, in case a clock is off.
+const sealOptions = () => ({ password: getSessionConfig().secrets, ttl: PENDING_SIGN_IN_SECONDS + 60 });
+
 export type PendingSignIn = { uid: number; username: string; persistent: boolean; passwordAt: Date };
 
 type Sealed = { kind: "pending-sign-in"; uid: number; username: string; persistent: boolean; passwordAt: number; expiresAt: number };
@@ -25,14 +28,13 @@ export async function sealPendingSignIn({ uid, username, persistent, passwordAt 
     passwordAt: passwordAt.getTime(),
     expiresAt: passwordAt.getTime() + PENDING_SIGN_IN_SECONDS * 1000,
   };
-  // iron's own expiry as well, a little later, in case a clock is off.
-  return sealData(sealed, { password: getSessionConfig().secrets, ttl: PENDING_SIGN_IN_SECONDS + 60 });
+  return sealData(sealed, sealOptions());
 }
 
 /** The pending sign-in, or null: not one, altered, sealed with an unknown secret, or expired at `now`. */
 export async function openPendingSignIn(seal: string | undefined, now: Date = new Date()): Promise<PendingSignIn | null> {
   if (!seal) return null;
-  const data = await unsealData<Partial<Sealed>>(seal, { password: getSessionConfig().secrets, ttl: PENDING_SIGN_IN_SECONDS + 60 }).catch(() => ({}));
+  const data = await unsealData<Partial<Sealed>>(seal, sealOptions()).catch(() => ({}));
   const { kind, uid, username, persistent, passwordAt, expiresAt } = data as Partial<Sealed>;
   if (kind !== "pending-sign-in" || !Number.isSafeInteger(uid) || typeof username !== "string" || typeof persistent !== "boolean") return null;
   if (typeof passwordAt !== "number" || typeof expiresAt !== "number" || now.getTime() >= expiresAt) return null;

@@ -7,7 +7,6 @@ import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
 
 import { db, isWriteConflict, provider, transaction, transactionHolding, type Tx } from "./client";
-import { createPool } from "./postgres";
 import { clearDatabase, failuresOf } from "../../test/db";
 
 const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -57,7 +56,7 @@ describe("transactionHolding, through updateThrottleRows", () => {
 
 // A PostgreSQL setting: SQLite has no isolation levels to choose from.
 describe.skipIf(provider !== "postgresql")("transactionHolding on a database whose default isolation is SERIALIZABLE", () => {
-  it("still counts every attempt: Keycard's connections begin at READ COMMITTED whatever the server's default", async () => {
+  it("still counts every attempt: transactionHolding runs at READ COMMITTED whatever the server's default", async () => {
     // At SERIALIZABLE the lock would be taken after the snapshot: each read
     // would miss the count committed just before, and the write fail with 40001.
     const [{ name }] = await db.$queryRaw<[{ name: string }]>`SELECT current_database() AS name`;
@@ -71,18 +70,6 @@ describe.skipIf(provider !== "postgresql")("transactionHolding on a database who
       await db.$executeRawUnsafe(`ALTER DATABASE "${name}" RESET default_transaction_isolation`);
     }
   }, 120_000);
-
-  it("keeps startup options the URL carries beside its own", async () => {
-    const url = new URL(process.env.DATABASE_URL!);
-    url.searchParams.set("options", "-c work_mem=7MB");
-    const pool = createPool({ url: url.toString(), poolSize: 1, statementTimeoutMs: 5000 });
-    try {
-      const { rows } = await pool.query("SELECT current_setting('work_mem') AS work_mem, current_setting('default_transaction_isolation') AS isolation");
-      expect(rows).toEqual([{ work_mem: "7MB", isolation: "read committed" }]);
-    } finally {
-      await pool.end();
-    }
-  });
 });
 
 describe("transactionHolding, several keys", () => {

@@ -104,8 +104,7 @@ export async function transactionHolding<T>(keys: string[], work: (tx: Tx) => Pr
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(${distinct}::text[]) AS key ORDER BY key`;
       return work(tx as unknown as Tx);
     },
-    // READ COMMITTED: every connection of the pool begins its transactions so (lib/db/postgres.ts).
-    { maxWait: BUSY_TIMEOUT_MS + 1000, timeout: 10_000 },
+    { isolationLevel: "ReadCommitted", maxWait: BUSY_TIMEOUT_MS + 1000, timeout: 10_000 },
   );
 }
 

@@ -16,7 +16,7 @@ export type PostgresSettings = { url: string; poolSize: number; statementTimeout
 
 export function createPool({ url, poolSize, statementTimeoutMs }: PostgresSettings): pg.Pool {
   const pool = new pg.Pool({
-    ...beginningAtReadCommitted(url),
+    connectionString: url,
     max: poolSize,
     connectionTimeoutMillis: POOL_WAIT_MS,
     statement_timeout: statementTimeoutMs,
@@ -29,23 +29,6 @@ export function createPool({ url, poolSize, statementTimeoutMs }: PostgresSettin
   // treat the event as an uncaught error and end the process.
   pool.on("error", () => {});
   return pool;
-}
-
-/**
- * Every connection begins its transactions at READ COMMITTED whatever the
- * server's or database's default, so the transactions that need no other
- * level (lib/db/client.ts, transactionHolding) skip a round trip to set it.
- * A startup parameter, as pg sends statement_timeout; `options` the URL
- * carries are kept (pg would let the URL's replace ours).
- */
-export function beginningAtReadCommitted(url: string): { connectionString: string; options: string } {
-  const parsed = new URL(url);
-  const own = parsed.searchParams.get("options");
-  parsed.searchParams.delete("options");
-  return {
-    connectionString: parsed.toString(),
-    options: [own, "-c default_transaction_isolation=read\\ committed"].filter(Boolean).join(" "),
-  };
 }
 
 /** A read prepared once per connection, by name: the one query that skips Prisma (lib/db/sessions.ts). */

@@ -1,5 +1,5 @@
 import "server-only";
-import { db, transaction } from "./client";
+import { db, transaction, type Tx } from "./client";
 
 // Two-factor authentication's rows: the user's TOTP fields and their recovery
 // codes. What the values mean: lib/auth/totp.ts, totp-secret.ts, recovery-codes.ts.
@@ -30,8 +30,7 @@ export async function enableTotp(userId: number, encryptedSecret: string, usedSt
       data: { totpEnabledAt: at, totpLastUsedStep: usedStep },
     });
     if (count !== 1) return false;
-    await tx.recoveryCode.deleteMany({ where: { userId } });
-    await tx.recoveryCode.createMany({ data: codeHashes.map((codeHash) => ({ userId, codeHash, createdAt: at })) });
+    await writeRecoveryCodes(tx, userId, codeHashes, at);
     return true;
   });
 }
@@ -62,10 +61,12 @@ export async function consumeRecoveryCode(id: number, at: Date): Promise<boolean
 
 /** New recovery codes in place of all the old ones, used or not. */
 export async function replaceRecoveryCodes(userId: number, codeHashes: string[], at: Date): Promise<void> {
-  await transaction(async (tx) => {
-    await tx.recoveryCode.deleteMany({ where: { userId } });
-    await tx.recoveryCode.createMany({ data: codeHashes.map((codeHash) => ({ userId, codeHash, createdAt: at })) });
-  });
+  await transaction((tx) => writeRecoveryCodes(tx, userId, codeHashes, at));
+}
+
+async function writeRecoveryCodes(tx: Tx, userId: number, codeHashes: string[], at: Date): Promise<void> {
+  await tx.recoveryCode.deleteMany({ where: { userId } });
+  await tx.recoveryCode.createMany({ data: codeHashes.map((codeHash) => ({ userId, codeHash, createdAt: at })) });
 }
 
 /** Turns two-factor authentication off: secret, steps and recovery codes gone. */
