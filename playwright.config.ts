@@ -16,6 +16,7 @@ const postgresBaseURL = `http://localhost:${port + 1}`;
 // Set once in the runner process; its workers inherit the environment, so every
 // process agrees on the same throwaway secret and databases.
 process.env.E2E_SESSION_SECRET ??= randomBytes(32).toString("base64url");
+process.env.E2E_TOTP_ENCRYPTION_KEY ??= randomBytes(32).toString("base64url");
 process.env.E2E_DATABASE_PATH ??= path.join(mkdtempSync(path.join(os.tmpdir(), "keycard-e2e-")), "keycard.db");
 process.env.E2E_POSTGRES_CLUSTER_URL ??= `postgresql://keycard@127.0.0.1:${await freePort()}/postgres`;
 process.env.E2E_POSTGRES_URL ??= Object.assign(new URL(process.env.E2E_POSTGRES_CLUSTER_URL), { pathname: "/keycard" }).toString();
@@ -49,6 +50,7 @@ const ON_POSTGRESQL = [
   "standalone",
   "startup",
   "throttling",
+  "two-factor",
 ].map((name) => `${name}.spec.ts`);
 
 const browser = findChromium();
@@ -57,6 +59,7 @@ const chromium = { ...devices["Desktop Chrome"], launchOptions: browser.path ? {
 
 const serverEnv = {
   SESSION_SECRET: process.env.E2E_SESSION_SECRET,
+  TOTP_ENCRYPTION_KEY: process.env.E2E_TOTP_ENCRYPTION_KEY,
   BCRYPT_COST: "10",
   NEXT_TELEMETRY_DISABLED: "1",
   // Every request comes from 127.0.0.1, so per-address throttles would leak from

@@ -1,7 +1,19 @@
 // The operator CLI (`npm run users`) against the database the live server uses:
 // what an operator does there must take effect on the site at once.
 import { randomBytes } from "node:crypto";
-import { createUser, expect, expectSentToSignIn, runUsersCli, test, withSession, type CliResult } from "./fixtures";
+import { execute, queryRows } from "./database";
+import {
+  createUser,
+  expect,
+  expectSentToSignIn,
+  runUsersCli,
+  securityEvents,
+  serverDatabase,
+  test,
+  userIdOf,
+  withSession,
+  type CliResult,
+} from "./fixtures";
 
 function newName(): string {
   return `cli-${randomBytes(5).toString("hex")}`;
@@ -9,6 +21,17 @@ function newName(): string {
 
 function newPassword(): string {
   return `Correct-Horse-${randomBytes(6).toString("hex")}`;
+}
+
+/**
+ * Two-factor authentication on for the user, written to the database as
+ * confirming set-up leaves it. The secret and the code's hash are never read
+ * (these tests send no code), so any text stands for them.
+ */
+function turnOnTwoFactor(userId: number): void {
+  const now = new Date().toISOString();
+  execute(serverDatabase(), 'UPDATE "User" SET "totpSecret" = ?, "totpEnabledAt" = ?, "totpLastUsedStep" = ? WHERE "id" = ?', ["v1.1.unread", now, 0, userId]);
+  execute(serverDatabase(), 'INSERT INTO "RecoveryCode" ("userId", "codeHash", "createdAt") VALUES (?, ?, ?)', [userId, "v1.1.unread", now]);
 }
 
 function expectSuccess(result: CliResult): void {
@@ -116,6 +139,40 @@ test.describe("npm run users", () => {
 
   test("revoke of an unknown user fails with a message", () => {
     expectFailure(runUsersCli(["revoke", newName()]), /No user named/);
+  });
+
+  // For a user who lost the authenticator app and the recovery codes: the password alone signs in again.
+  test("mfa-reset turns two-factor authentication off and signs the user out everywhere", async ({ request, user, signInThroughApi }) => {
+    const seal = await signInThroughApi(user);
+    const userId = userIdOf(user.username);
+    turnOnTwoFactor(userId);
+    const refused = await request.post("/api/session", { data: user });
+    expect(refused.status()).toBe(401);
+    expect(await refused.json()).toEqual({ error: "Second factor required" });
+
+    const result = runUsersCli(["mfa-reset", user.username.toUpperCase()]);
+    expectSuccess(result);
+    expect(result.stdout).toContain(`Two-factor authentication turned off for ${user.username}; 1 session(s) signed out.`);
+
+    expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(401);
+    expect((await request.post("/api/session", { data: user })).status()).toBe(200);
+    expect(queryRows(serverDatabase(), 'SELECT "id" FROM "RecoveryCode" WHERE "userId" = ?', [userId])).toEqual([]);
+    // In the user's own activity, so they can see it was done.
+    expect(securityEvents().filter((event) => event.userId === userId && event.type === "two_factor_reset")).toEqual([
+      expect.objectContaining({ username: user.username, ip: "cli" }),
+    ]);
+  });
+
+  test("mfa-reset of a user without two-factor authentication says so and signs nobody out", async ({ request, user, signInThroughApi }) => {
+    const seal = await signInThroughApi(user);
+    const result = runUsersCli(["mfa-reset", user.username]);
+    expectSuccess(result);
+    expect(result.stdout).toContain(`Two-factor authentication was already off for ${user.username}; nothing changed.`);
+    expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(200);
+  });
+
+  test("mfa-reset of an unknown user fails with a message", () => {
+    expectFailure(runUsersCli(["mfa-reset", newName()]), /No user named/);
   });
 
   // A removed account must lose access now, not when its cookie expires in a week.

@@ -179,7 +179,7 @@ export function hasSessionRow(id: string, database = serverDatabase()): boolean 
 }
 
 /** Moves a session's clock: the way to test idle and absolute timeouts without waiting. */
-export function setSessionTimes(id: string, times: { lastSeenAt?: Date; expiresAt?: Date }): void {
+export function setSessionTimes(id: string, times: { lastSeenAt?: Date; expiresAt?: Date; authenticatedAt?: Date }): void {
   for (const [column, value] of Object.entries(times)) {
     const changes = execute(serverDatabase(), `UPDATE "Session" SET "${column}" = ? WHERE "id" = ?`, [value.toISOString(), id]);
     if (changes !== 1) throw new Error(`No session row ${id} to update.`);

@@ -4,6 +4,7 @@ import "server-only";
 import { listRecentEvents, recordEvent } from "./audit";
 import { setPasswordAndSignOut } from "./auth/accounts";
 import { authenticate } from "./auth/sign-in";
+import { isTwoFactorEnabled } from "./auth/two-factor";
 import type { Client } from "./http/client-address";
 import { isSessionId, listActiveSessions, revokeUserSession, revokeUserSessions, type ValidatedSession } from "./session/store";
 
@@ -31,10 +32,10 @@ export async function changePassword(
   return "changed";
 }
 
-/** The user's sessions that still count, and their last 20 security events. */
+/** The user's sessions that still count, their last 20 security events, and whether two-factor authentication is on. */
 export async function accountOverview(userId: number) {
-  const [sessions, events] = await Promise.all([listActiveSessions(userId), listRecentEvents(userId)]);
-  return { sessions, events };
+  const [sessions, events, twoFactorOn] = await Promise.all([listActiveSessions(userId), listRecentEvents(userId), isTwoFactorEnabled(userId)]);
+  return { sessions, events, twoFactorOn };
 }
 
 /** Ends one of the user's other sessions; a session id that is not theirs ends nothing. */

@@ -21,6 +21,10 @@ export const EVENT_LABELS = {
   two_factor_disabled: "Two-factor authentication turned off",
   recovery_codes_created: "New recovery codes made",
   recovery_code_used: "Recovery code used",
+  two_factor_failed: "Wrong authentication code",
+  reauthenticated: "Confirmed it's you",
+  reauthentication_failed: "Wrong password when confirming it's you",
+  two_factor_reset: "Two-factor authentication reset by an operator",
 } as const;
 
 export type EventType = keyof typeof EVENT_LABELS;

@@ -241,6 +241,7 @@ export function checkConfig(env: Env = process.env): void {
   getBcryptCost(env);
   getBcryptWorkers(env);
   getMinPasswordLength(env);
+  getTotpEncryptionKeys(env);
 }
 
 function readInteger(

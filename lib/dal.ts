@@ -9,7 +9,7 @@ import { recordEvent } from "./audit";
 import type { PublicUser } from "./db/users";
 import { getClient } from "./http/client-address";
 import { requestSeal } from "./session/cookie";
-import { checkSessionSeal, type ValidatedSession } from "./session/store";
+import { checkSessionSeal, isRecentSignIn, type ValidatedSession } from "./session/store";
 
 /**
  * This request's session and user, checked against the database: one query for
@@ -31,6 +31,17 @@ export async function getCurrentUser(): Promise<PublicUser | null> {
 export async function requireSession(returnTo: string): Promise<ValidatedSession> {
   const current = await getCurrentSession();
   if (!current) redirect(`/login?next=${encodeURIComponent(returnTo)}`);
+  return current;
+}
+
+/**
+ * For sensitive pages and actions: the session, when its user proved who they
+ * are within RECENT_SIGN_IN_SECONDS; else a redirect to "Confirm it's you",
+ * which comes back to `returnTo` afterwards.
+ */
+export async function requireRecentSignIn(returnTo: string): Promise<ValidatedSession> {
+  const current = await requireSession(returnTo);
+  if (!isRecentSignIn(current.session)) redirect(`/account/confirm?next=${encodeURIComponent(returnTo)}`);
   return current;
 }
 

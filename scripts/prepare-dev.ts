@@ -1,7 +1,7 @@
 // Runs before `npm run dev`: zero-configuration development. Creates a session
-// secret in .env.local once, applies migrations, and adds the demo user, all in
-// the development database: package.json sets NODE_ENV as `next dev` does, so
-// both pick the same file (lib/config.ts).
+// secret and a key for authenticator secrets in .env.local once, applies
+// migrations, and adds the demo user, all in the development database:
+// package.json sets NODE_ENV as `next dev` does, so both pick the same file (lib/config.ts).
 import "./load-env";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
@@ -11,13 +11,16 @@ import { exitOnError, migrateDatabase } from "./migrate";
 
 const ENV_FILE = ".env.local";
 
-function ensureDevSecret(): void {
+/**
+ * A random secret under `name` in .env.local, once. Names of their own, so
+ * production (which reads only SESSION_SECRET and TOTP_ENCRYPTION_KEY) never uses them.
+ */
+function ensureDevSecret(name: string, what: string): void {
   const current = existsSync(ENV_FILE) ? readFileSync(ENV_FILE, "utf8") : "";
-  if (/^KEYCARD_DEV_SESSION_SECRET=/m.test(current)) return;
-  // A name of its own, so production (which reads only SESSION_SECRET) never uses it.
-  const line = `KEYCARD_DEV_SESSION_SECRET=${randomBytes(32).toString("base64url")}\n`;
+  if (new RegExp(`^${name}=`, "m").test(current)) return;
+  const line = `${name}=${randomBytes(32).toString("base64url")}\n`;
   appendFileSync(ENV_FILE, `${current && !current.endsWith("\n") ? "\n" : ""}# Development only; ignored when NODE_ENV=production.\n${line}`, { mode: 0o600 });
-  console.log(`keycard: wrote a development session secret to ${ENV_FILE}`);
+  console.log(`keycard: wrote a development ${what} to ${ENV_FILE}`);
 }
 
 async function ensureDemoUser(): Promise<void> {
@@ -30,7 +33,8 @@ async function ensureDemoUser(): Promise<void> {
 
 exitOnError(async () => {
   if (process.env.NODE_ENV === "production") throw new Error("Keycard: prepare-dev is for development only.");
-  ensureDevSecret();
+  ensureDevSecret("KEYCARD_DEV_SESSION_SECRET", "session secret");
+  ensureDevSecret("KEYCARD_DEV_TOTP_ENCRYPTION_KEY", "key for authenticator secrets");
   await migrateDatabase();
   await ensureDemoUser();
   process.exit(0);

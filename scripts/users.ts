@@ -6,6 +6,7 @@
 //   remove <username>                     delete a user; their sessions end at once
 //   passwd <username> [--password-stdin]  set a new password; signs the user out everywhere
 //   revoke <username>                     sign the user out everywhere
+//   mfa-reset <username>                  turn off two-factor authentication; signs the user out everywhere
 import "./load-env";
 import { createInterface } from "node:readline";
 import { migrateDatabase } from "./migrate";
@@ -20,14 +21,21 @@ import {
   UsernameTakenError,
   UserNotFoundError,
 } from "../lib/auth/accounts";
+import { resetTwoFactor } from "../lib/auth/two-factor";
 import { checkUsername, normalizeUsername } from "../lib/auth/validation";
+import type { Client } from "../lib/http/client-address";
 
 const USAGE = `Usage: npm run users -- <command>
   add <username> [--password-stdin]     create a user
   list                                  list users
   remove <username>                     delete a user (signs them out everywhere)
   passwd <username> [--password-stdin]  set a new password (signs them out everywhere)
-  revoke <username>                     sign a user out everywhere`;
+  revoke <username>                     sign a user out everywhere
+  mfa-reset <username>                  turn off a user's two-factor authentication (signs them out everywhere)`;
+
+// Who did it, in the audit log and the user's own activity list: there is no
+// request here, so no address; "cli" stands where the client's address would.
+const OPERATOR: Client = { ip: "cli", userAgent: "Operator (npm run users)" };
 
 class UsageError extends Error {}
 
@@ -46,7 +54,7 @@ async function main(argv: string[]): Promise<void> {
     for (const user of users) console.log(`${user.username}\t(created ${user.createdAt.toISOString()})`);
     return;
   }
-  if (command !== "add" && command !== "remove" && command !== "passwd" && command !== "revoke") {
+  if (command !== "add" && command !== "remove" && command !== "passwd" && command !== "revoke" && command !== "mfa-reset") {
     throw new UsageError(command ? `Unknown command "${command}".` : "Missing command.");
   }
   if (!rawName) throw new UsageError(`${command} needs a username.`);
@@ -60,6 +68,15 @@ async function main(argv: string[]): Promise<void> {
   if (command === "revoke") {
     const ended = await revokeUserSessions(await requireUserId(username));
     console.log(`Signed ${username} out everywhere (${ended} session(s) ended).`);
+    return;
+  }
+  if (command === "mfa-reset") {
+    const ended = await resetTwoFactor(username, OPERATOR);
+    console.log(
+      ended === null
+        ? `Two-factor authentication was already off for ${username}; nothing changed.`
+        : `Two-factor authentication turned off for ${username}; ${ended} session(s) signed out.`,
+    );
     return;
   }
   const usernameProblem = command === "add" ? checkUsername(username) : null;

@@ -136,6 +136,14 @@ export async function failWrites(table: string, event: string): Promise<() => Pr
   return () => execSql("DROP TRIGGER keycard_test_fail_write");
 }
 
+/** Whether `error` is the failure failWrites plants ("disk I/O error"), as Prisma reports it. */
+export function isInjectedFailure(error: unknown): boolean {
+  return (
+    (error as { meta?: { driverAdapterError?: { cause?: { originalMessage?: string } } } }).meta?.driverAdapterError?.cause?.originalMessage ===
+    "disk I/O error"
+  );
+}
+
 /** A statement on the test file's PostgreSQL database, on a connection of its own. */
 function postgresQuery(sql: string, values?: unknown[]): Promise<pg.QueryResult> {
   return queryPostgres(process.env.DATABASE_URL ?? "", sql, values);

@@ -1,8 +1,9 @@
 "use server";
 import { redirect } from "next/navigation";
 import { readDeviceCookie } from "@/lib/auth/device-cookie";
-import { HashingBusyError, ThrottledError } from "@/lib/auth/errors";
-import { authenticate, startSession } from "@/lib/auth/sign-in";
+import { HashingBusyError, secondFactorRefusal, ThrottledError } from "@/lib/auth/errors";
+import { deletePendingSignInCookie, readPendingSignIn, setPendingSignInCookie } from "@/lib/auth/pending-sign-in";
+import { authenticate, checkSecondFactor, startSession } from "@/lib/auth/sign-in";
 import { signOutThisBrowser } from "@/lib/auth/sign-out";
 import { signUp, type SignUpRefusal } from "@/lib/auth/sign-up";
 import { credentialsSchema, firstIssue, formString, type Credentials } from "@/lib/auth/validation";
@@ -22,17 +23,23 @@ export async function loginAction(_previous: LoginState, formData: FormData): Pr
   const parsed = credentialsSchema.safeParse({ username: formData.get("username"), password: formData.get("password") });
   if (!parsed.success) return { error: firstIssue(parsed.error), username: typedUsername };
 
-  const refused = await catchUnavailable(
+  const outcome = await catchUnavailable(
     "sign-in form",
     () => signIn(parsed.data, formData, typedUsername),
     (): LoginState => ({ error: UNAVAILABLE_FORM_MESSAGE, username: typedUsername }),
   );
-  if (refused) return refused;
-  redirect(safeNextPath(formData.get("next")));
+  const next = safeNextPath(formData.get("next"));
+  if (outcome === "second-factor") redirect(`/login/two-factor?next=${encodeURIComponent(next)}`);
+  if (outcome !== "signed-in") return outcome;
+  redirect(next);
 }
 
-/** Checks the credentials and starts the session; the state to show instead when it cannot. */
-async function signIn(credentials: Credentials, formData: FormData, typedUsername: string): Promise<LoginState | null> {
+/**
+ * Checks the credentials and starts the session, or, for an account with
+ * two-factor authentication on, the pending sign-in its second step finishes;
+ * the state to show instead when it cannot.
+ */
+async function signIn(credentials: Credentials, formData: FormData, typedUsername: string): Promise<LoginState | "signed-in" | "second-factor"> {
   const client = await getClient();
   let user;
   try {
@@ -42,8 +49,43 @@ async function signIn(credentials: Credentials, formData: FormData, typedUsernam
     throw error;
   }
   if (!user) return { error: "Invalid username or password.", username: typedUsername };
-  await startSession(user, { persistent: formData.get("remember") === "on", client });
-  return null;
+  const persistent = formData.get("remember") === "on";
+  if (user.secondFactor) {
+    await setPendingSignInCookie({ uid: user.id, username: user.username, persistent, passwordAt: new Date() });
+    return "second-factor";
+  }
+  await startSession(user, { persistent, client });
+  return "signed-in";
+}
+
+export type SecondFactorState = { error?: string; expired?: boolean };
+
+/** The second sign-in step: a code for the pending sign-in this browser's cookie holds. */
+export async function secondFactorAction(_previous: SecondFactorState, formData: FormData): Promise<SecondFactorState> {
+  const code = formString(formData, "code");
+  if (code.trim() === "") return { error: "Enter a code." };
+  const refused = await catchUnavailable(
+    "second-factor form",
+    async (): Promise<SecondFactorState | null> => {
+      const pending = await readPendingSignIn();
+      if (!pending) return { expired: true, error: "This sign-in has expired. Sign in again." };
+      const client = await getClient();
+      const user = { id: pending.uid, username: pending.username };
+      try {
+        if (!(await checkSecondFactor(user, code, client, { deviceCookie: await readDeviceCookie() }))) return { error: "Invalid code." };
+      } catch (error) {
+        const message = secondFactorRefusal(error);
+        if (message) return { error: message };
+        throw error;
+      }
+      await deletePendingSignInCookie();
+      await startSession(user, { persistent: pending.persistent, client });
+      return null;
+    },
+    (): SecondFactorState => ({ error: UNAVAILABLE_FORM_MESSAGE }),
+  );
+  if (refused) return refused;
+  redirect(safeNextPath(formData.get("next")));
 }
 
 export async function logoutAction(): Promise<void> {

@@ -2,10 +2,12 @@
 import { redirect } from "next/navigation";
 import { changePassword, revokeOtherSession, revokeOtherSessions } from "@/lib/account";
 import { readDeviceCookie } from "@/lib/auth/device-cookie";
+import { confirmIdentity, type IdentityRefusal } from "@/lib/auth/confirm-identity";
 import { HashingBusyError, ThrottledError } from "@/lib/auth/errors";
 import { signOutThisBrowser } from "@/lib/auth/sign-out";
+import { safeNextPath } from "@/lib/http/safe-next";
 import { checkPasswordChange, formString, type FieldErrors } from "@/lib/auth/validation";
-import { requireSession } from "@/lib/dal";
+import { requireRecentSignIn, requireSession } from "@/lib/dal";
 import { getClient } from "@/lib/http/client-address";
 import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/http/service-unavailable";
 
@@ -23,7 +25,7 @@ export async function changePasswordAction(_previous: ChangePasswordState, formD
 }
 
 async function changeOwnPassword(formData: FormData): Promise<ChangePasswordState> {
-  const current = await requireSession("/account");
+  const current = await requireRecentSignIn("/account");
   const input = {
     current: formString(formData, "current"),
     password: formString(formData, "password"),
@@ -70,4 +72,22 @@ export async function revokeOtherSessionsAction(): Promise<SessionFormState> {
   );
   if (!done) return { message: UNAVAILABLE_FORM_MESSAGE };
   redirect("/account");
+}
+
+export type ConfirmIdentityState = IdentityRefusal;
+
+/** "Confirm it's you": the password (and a code, where two-factor authentication is on), then back to where the user was going. */
+export async function confirmIdentityAction(_previous: ConfirmIdentityState, formData: FormData): Promise<ConfirmIdentityState> {
+  const next = safeNextPath(formData.get("next"));
+  const refused = await catchUnavailable(
+    "confirm-identity form",
+    async () => {
+      const current = await requireSession(`/account/confirm?next=${encodeURIComponent(next)}`);
+      const input = { password: formString(formData, "password"), code: formString(formData, "code") };
+      return confirmIdentity(current, input, await getClient(), await readDeviceCookie());
+    },
+    (): ConfirmIdentityState => ({ message: UNAVAILABLE_FORM_MESSAGE }),
+  );
+  if (refused) return refused;
+  redirect(next);
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { AppNav } from "@/app/ui/app-nav";
 import { accountOverview } from "@/lib/account";
 import { EVENT_LABELS, type EventType } from "@/lib/audit";
@@ -15,7 +16,7 @@ const formatTime = (date: Date) => `${dateTime.format(date)} UTC`;
 
 export default async function AccountPage() {
   const current = await requireSession("/account");
-  const { sessions, events } = await accountOverview(current.user.id);
+  const { sessions, events, twoFactorOn } = await accountOverview(current.user.id);
   const others = sessions.filter((session) => session.id !== current.session.id);
 
   return (
@@ -29,6 +30,15 @@ export default async function AccountPage() {
       <section aria-labelledby="change-password-heading">
         <h2 id="change-password-heading">Change password</h2>
         <ChangePasswordForm username={current.user.username} minPasswordLength={getMinPasswordLength()} />
+      </section>
+
+      <section aria-labelledby="two-factor-heading">
+        <h2 id="two-factor-heading">Two-factor authentication</h2>
+        <p>
+          <span data-testid="two-factor-summary">{twoFactorOn ? "On" : "Off"}</span>
+          {" · "}
+          <Link href="/account/two-factor">{twoFactorOn ? "Manage two-factor authentication" : "Set up two-factor authentication"}</Link>
+        </p>
       </section>
 
       <section aria-labelledby="sessions-heading">

@@ -5,7 +5,7 @@ import { db } from "../db/client";
 import { verifyPassword } from "./password";
 import { createSession } from "../session/store";
 import { generateSessionToken, sessionIdFromToken, validateSessionToken } from "../session/store";
-import { clearDatabase, failWrites, rawRows } from "../../test/db";
+import { clearDatabase, failWrites, isInjectedFailure, rawRows } from "../../test/db";
 import {
   createUser,
   createUserWithSession,
@@ -17,11 +17,6 @@ import {
   UsernameTakenError,
   UserNotFoundError,
 } from "./accounts";
-
-/** The failure failWrites plants ("disk I/O error"), as Prisma reports it. */
-const isInjectedFailure = (error: unknown) =>
-  (error as { meta?: { driverAdapterError?: { cause?: { originalMessage?: string } } } }).meta?.driverAdapterError?.cause?.originalMessage ===
-  "disk I/O error";
 
 const PASSWORD = "correct horse battery staple";
 const CLIENT = { ip: "203.0.113.7", userAgent: null };

@@ -1,5 +1,6 @@
 import "server-only";
 import { sealData, unsealData } from "iron-session";
+import { cookies } from "next/headers";
 import { getSessionConfig } from "../config";
 
 // The state between a right password and the second factor, for an account
@@ -39,4 +40,30 @@ export async function openPendingSignIn(seal: string | undefined, now: Date = ne
   if (kind !== "pending-sign-in" || !Number.isSafeInteger(uid) || typeof username !== "string" || typeof persistent !== "boolean") return null;
   if (typeof passwordAt !== "number" || typeof expiresAt !== "number" || now.getTime() >= expiresAt) return null;
   return { uid: uid!, username, persistent, passwordAt: new Date(passwordAt) };
+}
+
+// The cookie: HttpOnly, SameSite=Lax, `__Host-` where cookies are Secure (as
+// the session cookie's), and gone after PENDING_SIGN_IN_SECONDS in the browser too.
+function cookieOptions() {
+  const { secureCookie } = getSessionConfig();
+  return {
+    name: secureCookie ? "__Host-keycard_pending" : "keycard_pending",
+    httpOnly: true,
+    secure: secureCookie,
+    sameSite: "lax",
+    path: "/",
+  } as const;
+}
+
+export async function setPendingSignInCookie(pending: PendingSignIn): Promise<void> {
+  (await cookies()).set({ ...cookieOptions(), value: await sealPendingSignIn(pending), maxAge: PENDING_SIGN_IN_SECONDS });
+}
+
+/** This browser's pending sign-in, or null (none, expired, or not a seal of ours). */
+export async function readPendingSignIn(now: Date = new Date()): Promise<PendingSignIn | null> {
+  return openPendingSignIn((await cookies()).get(cookieOptions().name)?.value, now);
+}
+
+export async function deletePendingSignInCookie(): Promise<void> {
+  (await cookies()).delete(cookieOptions());
 }

@@ -7,7 +7,20 @@ import { findUserByUsername, findUserWithHash, upgradePasswordHash, type PublicU
 import { deviceIdFor, rememberDevice } from "./device-cookie";
 import { needsRehash, verifyAgainstDummyHash, verifyPassword } from "./password";
 import { HashingBusyError } from "./password-workers";
-import { accountKey, consumeAttempt, deviceKey, ipKey, settleAttempt, signInsKey, ThrottledError } from "./throttle";
+import {
+  accountKey,
+  consumeAttempt,
+  deviceKey,
+  ipKey,
+  secondFactorDeviceKey,
+  secondFactorKey,
+  settleAttempt,
+  signInsKey,
+  ThrottledError,
+  type ThrottleKey,
+} from "./throttle";
+import { TotpKeyError } from "./totp-secret";
+import { verifySecondFactor } from "./two-factor";
 import type { Credentials } from "./validation";
 
 /**
@@ -30,11 +43,66 @@ import type { Credentials } from "./validation";
 export async function authenticate(
   { username, password }: Credentials,
   client: Client,
-  { deviceCookie, failure = "sign_in_failed" }: { deviceCookie?: string | undefined; failure?: "sign_in_failed" | "password_change_failed" } = {},
-): Promise<PublicUser | null> {
+  { deviceCookie, failure = "sign_in_failed" }: { deviceCookie?: string | undefined; failure?: "sign_in_failed" | "password_change_failed" | "reauthentication_failed" } = {},
+): Promise<AuthenticatedUser | null> {
   const now = new Date();
   const device = deviceIdFor(deviceCookie, username);
   const guessing = device ? [deviceKey(device)] : [accountKey(username), ipKey(client.ip)];
+  const { right, user } = await guessUnderThrottle(guessing, { client, username }, now, async () => {
+    const user = await findUserWithHash(username);
+    return { user, right: user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummyHash(password) };
+  });
+  if (!user || !right) {
+    await recordEvent({ type: failure, client, userId: user?.id ?? null, username });
+    return null;
+  }
+  const { id, passwordHash, totpEnabledAt } = user;
+  // A hash made at another BCRYPT_COST would time differently from the dummy hash.
+  if (needsRehash(passwordHash)) await upgradePasswordHash(id, passwordHash, password);
+  return { id, username, secondFactor: totpEnabledAt !== null };
+}
+
+/** A user whose password was right, and whether a second factor must follow before a session. */
+export type AuthenticatedUser = PublicUser & { secondFactor: boolean };
+
+/**
+ * The second factor, for a user whose password was just right (or who is
+ * confirming it's them): a code from the authenticator app or a recovery code,
+ * each good once (lib/auth/two-factor.ts). Guessed under throttles like the
+ * password's, with keys of their own: per account (or per device of the
+ * user's, lib/auth/device-cookie.ts) and per network. A wrong code says no more
+ * than that, and is audited. Throws ThrottledError.
+ */
+export async function checkSecondFactor(
+  user: PublicUser,
+  code: string,
+  client: Client,
+  { deviceCookie }: { deviceCookie?: string | undefined } = {},
+): Promise<boolean> {
+  const now = new Date();
+  const device = deviceIdFor(deviceCookie, user.username);
+  const guessing = device ? [secondFactorDeviceKey(device)] : [secondFactorKey(user.id), ipKey(client.ip)];
+  const { right } = await guessUnderThrottle(guessing, { client, username: user.username }, now, async () => ({
+    right: (await verifySecondFactor(user, code, client, now)) !== null,
+  }));
+  if (!right) await recordEvent({ type: "two_factor_failed", client, userId: user.id, username: user.username });
+  return right;
+}
+
+/**
+ * One guess (a password, a code) under the throttles, the way Lucia's example
+ * does it: take an attempt from every key first (refused while one is blocked,
+ * even when the guess is right), then check; a right guess resets the first
+ * guessing key and gives the others and the network's sign-in volume their
+ * attempt back; a check the server could not make (HashingBusyError,
+ * TotpKeyError) gives every attempt back.
+ */
+async function guessUnderThrottle<T extends { right: boolean }>(
+  guessing: ThrottleKey[],
+  { client, username }: { client: Client; username: string },
+  now: Date,
+  check: () => Promise<T>,
+): Promise<T> {
   const volume = signInsKey(client.ip);
   try {
     await consumeAttempt([volume, ...guessing], now);
@@ -42,23 +110,18 @@ export async function authenticate(
     if (error instanceof ThrottledError) await noteThrottled(username, client);
     throw error;
   }
-  let user, valid;
+  let result;
   try {
-    user = await findUserWithHash(username);
-    valid = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummyHash(password);
+    result = await check();
   } catch (error) {
-    if (error instanceof HashingBusyError) await settleAttempt({ refund: [volume, ...guessing] }, now);
+    // The server's trouble, not a guess: all workers busy, or no key for authenticator secrets.
+    if (error instanceof HashingBusyError || error instanceof TotpKeyError) await settleAttempt({ refund: [volume, ...guessing] }, now);
     throw error;
   }
-  if (!user || !valid) {
-    await recordEvent({ type: failure, client, userId: user?.id ?? null, username });
-    return null;
-  }
+  if (!result.right) return result;
   const [guessed, ...others] = guessing;
   await settleAttempt({ reset: guessed ? [guessed] : [], refund: others }, now);
-  // A hash made at another BCRYPT_COST would time differently from the dummy hash.
-  if (needsRehash(user.passwordHash)) await upgradePasswordHash(user.id, user.passwordHash, password);
-  return { id: user.id, username: user.username };
+  return result;
 }
 
 /**

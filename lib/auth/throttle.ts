@@ -36,6 +36,11 @@ export const RULES = {
   // the same allowance as the account, but its own, so a stranger's guesses
   // never lock it out and a stolen device cookie buys no more than this.
   device: { kind: "backoff", freeFailures: 5, baseDelaySeconds: 30, maxDelaySeconds: 15 * MINUTE, forgetAfterSeconds: DAY },
+  // Second factors (codes from the app, recovery codes) of one account, and of
+  // one of its devices: the password's allowance, counted apart, so a code
+  // typed wrong never costs the account's password attempts and the reverse.
+  // The network's count (ip) is shared: guessing is guessing, of either.
+  secondFactor: { kind: "backoff", freeFailures: 5, baseDelaySeconds: 30, maxDelaySeconds: 15 * MINUTE, forgetAfterSeconds: DAY },
   // One network across accounts (credential stuffing): more room for shared
   // networks (NAT, offices), then the same backoff.
   ip: { kind: "backoff", freeFailures: 20, baseDelaySeconds: 30, maxDelaySeconds: 15 * MINUTE, forgetAfterSeconds: DAY },
@@ -53,6 +58,8 @@ const network = (ip: string) => throttleNetwork(ip, getIpv6ThrottlePrefix());
 
 export const accountKey = (username: string): ThrottleKey => ({ key: `account:${username}`, rule: RULES.account });
 export const deviceKey = (deviceId: string): ThrottleKey => ({ key: `device:${deviceId}`, rule: RULES.device });
+export const secondFactorKey = (userId: number): ThrottleKey => ({ key: `2fa-account:${userId}`, rule: RULES.secondFactor });
+export const secondFactorDeviceKey = (deviceId: string): ThrottleKey => ({ key: `2fa-device:${deviceId}`, rule: RULES.secondFactor });
 export const ipKey = (ip: string): ThrottleKey => ({ key: `ip:${network(ip)}`, rule: RULES.ip });
 export const signupKey = (ip: string): ThrottleKey => ({ key: `signup-ip:${network(ip)}`, rule: RULES.signup });
 export const signInsKey = (ip: string): ThrottleKey => ({ key: `signins:${network(ip)}`, rule: RULES.signIns });

@@ -2,11 +2,23 @@
 // with a controlled clock and codes computed as an authenticator app would.
 import QRCode from "qrcode";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { resetToUsers } from "../../test/db";
+import { failWrites, insertUser, isInjectedFailure, resetToUsers } from "../../test/db";
 import { db } from "../db/client";
 import { findTwoFactorState } from "../db/two-factor";
+import { UserNotFoundError } from "../db/users";
+import { createSession, generateSessionToken, validateSessionToken } from "../session/store";
 import { base32Decode, hotp, totpStep } from "./totp";
-import { beginTotpSetup, confirmTotpSetup, isTwoFactorEnabled, renewRecoveryCodes, turnOffTwoFactor, TwoFactorUnavailableError, verifySecondFactor } from "./two-factor";
+import {
+  beginTotpSetup,
+  confirmTotpSetup,
+  isTwoFactorEnabled,
+  renewRecoveryCodes,
+  resetTwoFactor,
+  turnOffTwoFactor,
+  twoFactorStatus,
+  TwoFactorUnavailableError,
+  verifySecondFactor,
+} from "./two-factor";
 
 const CLIENT = { ip: "192.0.2.9", userAgent: "vitest" };
 const NOW = new Date("2026-12-03T12:00:10Z");
@@ -105,5 +117,91 @@ describe("verifySecondFactor", () => {
     expect(await verifySecondFactor(alice, hotp(secret, totpStep(later(30))), CLIENT, later(30))).toBeNull();
     expect(await verifySecondFactor(alice, fresh[1]!, CLIENT, NOW)).toBeNull();
     expect(await events()).toEqual(["two_factor_enabled", "recovery_codes_created", "recovery_code_used", "two_factor_disabled"]);
+  });
+});
+
+describe("twoFactorStatus", () => {
+  it("is unavailable without TOTP_ENCRYPTION_KEY, and off with one until set-up begins", async () => {
+    vi.stubEnv("TOTP_ENCRYPTION_KEY", "");
+    expect(await twoFactorStatus(alice)).toEqual({ state: "unavailable" });
+    vi.stubEnv("TOTP_ENCRYPTION_KEY", "t".repeat(32));
+    expect(await twoFactorStatus(alice)).toEqual({ state: "off" });
+  });
+
+  it("is setting up, with the set-up begun, until a code confirms it", async () => {
+    const setup = await beginTotpSetup(alice);
+    expect(await twoFactorStatus(alice)).toEqual({ state: "setting-up", setup });
+  });
+
+  it("treats a set-up begun under a key since replaced as none", async () => {
+    await beginTotpSetup(alice);
+    vi.stubEnv("TOTP_ENCRYPTION_KEY", "v".repeat(32));
+    expect(await twoFactorStatus(alice)).toEqual({ state: "off" });
+  });
+
+  it("is on since set-up was confirmed, counting the recovery codes left, and off once turned off", async () => {
+    const { codes } = await turnOn();
+    expect(await twoFactorStatus(alice)).toEqual({ state: "on", since: NOW, recoveryCodesLeft: 10 });
+    await verifySecondFactor(alice, codes[0]!, CLIENT, NOW);
+    expect(await twoFactorStatus(alice)).toEqual({ state: "on", since: NOW, recoveryCodesLeft: 9 });
+    await turnOffTwoFactor(alice, CLIENT);
+    expect(await twoFactorStatus(alice)).toEqual({ state: "off" });
+  });
+});
+
+describe("resetTwoFactor", () => {
+  const OPERATOR = { ip: "cli", userAgent: "Operator (npm run users)" };
+
+  /** A session of `user`'s begun at NOW; its token. */
+  async function signIn(user: { id: number; username: string }): Promise<string> {
+    const token = generateSessionToken();
+    await createSession(token, user, { persistent: false, client: CLIENT }, NOW);
+    return token;
+  }
+
+  it("turns two-factor authentication off, ends the user's sessions and no one else's, and records that an operator did it", async () => {
+    const { secret, codes } = await turnOn();
+    const bob = await insertUser("bob");
+    const tokens = [await signIn(alice), await signIn(alice)];
+    const bobsToken = await signIn(bob);
+
+    expect(await resetTwoFactor("alice", OPERATOR, later(60))).toBe(2);
+
+    expect(await findTwoFactorState(alice.id)).toEqual({ totpSecret: null, totpEnabledAt: null, totpLastUsedStep: null });
+    expect(await db.recoveryCode.count({ where: { userId: alice.id } })).toBe(0);
+    expect(await verifySecondFactor(alice, hotp(secret, totpStep(later(90))), CLIENT, later(90))).toBeNull();
+    expect(await verifySecondFactor(alice, codes[1]!, CLIENT, later(90))).toBeNull();
+    for (const token of tokens) expect(await validateSessionToken(token, alice.id, later(61))).toEqual({ ok: false, reason: "revoked" });
+    expect((await validateSessionToken(bobsToken, bob.id, later(61))).ok).toBe(true);
+    expect(await db.securityEvent.findMany({ where: { type: "two_factor_reset" } })).toEqual([
+      expect.objectContaining({ userId: alice.id, username: "alice", ip: "cli", userAgent: "Operator (npm run users)", createdAt: later(60) }),
+    ]);
+  });
+
+  it("changes nothing for a user without it on, a set-up in progress included", async () => {
+    const setup = await beginTotpSetup(alice);
+    const token = await signIn(alice);
+    expect(await resetTwoFactor("alice", OPERATOR, later(60))).toBeNull();
+    expect((await validateSessionToken(token, alice.id, later(61))).ok).toBe(true);
+    expect(await twoFactorStatus(alice)).toEqual({ state: "setting-up", setup });
+    expect(await events()).toEqual([]);
+  });
+
+  it("refuses an unknown user", async () => {
+    await expect(resetTwoFactor("mallory", OPERATOR)).rejects.toThrow(UserNotFoundError);
+  });
+
+  it("writes all of it or none: without its audit row, two-factor authentication stays on and the sessions live", async () => {
+    const { codes } = await turnOn();
+    const token = await signIn(alice);
+    const restore = await failWrites("SecurityEvent", "INSERT");
+    try {
+      await expect(resetTwoFactor("alice", OPERATOR, later(60))).rejects.toSatisfy(isInjectedFailure);
+    } finally {
+      await restore();
+    }
+    expect(await isTwoFactorEnabled(alice.id)).toBe(true);
+    expect((await validateSessionToken(token, alice.id, later(61))).ok).toBe(true);
+    expect(await verifySecondFactor(alice, codes[0]!, CLIENT, later(61))).toBe("recovery");
   });
 });

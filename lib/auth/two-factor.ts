@@ -1,8 +1,9 @@
 import "server-only";
 import QRCode from "qrcode";
-import { recordEvent } from "../audit";
+import { eventRow, recordEvent } from "../audit";
 import {
   disableTotp,
+  disableTotpAndSignOut,
   enableTotp,
   findTwoFactorState,
   listUnusedRecoveryCodes,
@@ -40,6 +41,36 @@ export async function isTwoFactorEnabled(userId: number): Promise<boolean> {
   return Boolean((await findTwoFactorState(userId))?.totpEnabledAt);
 }
 
+/** What the account page shows: whether this server can do it, and where the user is with it. */
+export type TwoFactorStatus =
+  | { state: "unavailable" }
+  | { state: "off" }
+  | { state: "setting-up"; setup: TotpSetup }
+  | { state: "on"; since: Date; recoveryCodesLeft: number };
+
+export async function twoFactorStatus(user: PublicUser): Promise<TwoFactorStatus> {
+  const state = await findTwoFactorState(user.id);
+  if (state?.totpEnabledAt) return { state: "on", since: state.totpEnabledAt, recoveryCodesLeft: (await listUnusedRecoveryCodes(user.id)).length };
+  if (!canEncryptTotpSecrets()) return { state: "unavailable" };
+  // A set-up begun under a key since removed is as good as none.
+  const secret = state?.totpSecret ? tryDecrypt(state.totpSecret, user.id) : null;
+  return secret ? { state: "setting-up", setup: await describeSetup(secret, user.username) } : { state: "off" };
+}
+
+function tryDecrypt(stored: string, userId: number): Buffer | null {
+  try {
+    return decryptTotpSecret(stored, userId);
+  } catch {
+    return null;
+  }
+}
+
+async function describeSetup(secret: Buffer, username: string): Promise<TotpSetup> {
+  const uri = otpauthUri({ secret, issuer: TOTP_ISSUER, account: username });
+  const qrCodeSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
+  return { setupKey: base32Encode(secret), otpauthUri: uri, qrCodeSvg };
+}
+
 /**
  * Begins set-up: a new secret, saved encrypted, not on until a code from the
  * app confirms it. Null while two-factor authentication is already on.
@@ -48,9 +79,7 @@ export async function beginTotpSetup(user: PublicUser): Promise<TotpSetup | null
   if (!canEncryptTotpSecrets()) throw new TwoFactorUnavailableError();
   const secret = generateTotpSecret();
   if (!(await savePendingTotpSecret(user.id, encryptTotpSecret(secret, user.id)))) return null;
-  const uri = otpauthUri({ secret, issuer: TOTP_ISSUER, account: user.username });
-  const qrCodeSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
-  return { setupKey: base32Encode(secret), otpauthUri: uri, qrCodeSvg };
+  return describeSetup(secret, user.username);
 }
 
 /**
@@ -102,4 +131,17 @@ export async function renewRecoveryCodes(user: PublicUser, client: Client, now: 
 export async function turnOffTwoFactor(user: PublicUser, client: Client): Promise<void> {
   await disableTotp(user.id);
   await recordEvent({ type: "two_factor_disabled", client, userId: user.id, username: user.username });
+}
+
+/**
+ * The operator's reset (`npm run users -- mfa-reset`), for a user who lost the
+ * app and their recovery codes: two-factor authentication off, and the user
+ * signed out everywhere, since a lost phone may still hold a signed-in browser
+ * (OWASP ASVS 5 V7.4.3); the user's activity says an operator did it. Returns
+ * how many sessions ended, or null when it was not on: nothing changes then.
+ * Throws UserNotFoundError.
+ */
+export async function resetTwoFactor(username: string, client: Client, now: Date = new Date()): Promise<number | null> {
+  // Passkeys, once they exist, are removed here too: the password is then the only factor left.
+  return disableTotpAndSignOut(username, eventRow({ type: "two_factor_reset", client, username }, now), now);
 }

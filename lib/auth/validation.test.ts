@@ -93,6 +93,15 @@ describe("credentialsSchema", () => {
     expect(messageFor({ username: "a".repeat(257), password: "secret" })).toBe("username is too long.");
   });
 
+  it("takes an optional code of up to 64 characters, and gives a short message for anything else", () => {
+    const result = credentialsSchema.safeParse({ username: "alice", password: "secret", code: "123 456" });
+    expect(result.success && result.data.code).toBe("123 456");
+    expect(messageFor({ username: "alice", password: "secret", code: "a".repeat(64) })).toBeNull();
+    expect(messageFor({ username: "alice", password: "secret", code: 123456 })).toBe("code must be a string.");
+    expect(messageFor({ username: "alice", password: "secret", code: null })).toBe("code must be a string.");
+    expect(messageFor({ username: "alice", password: "secret", code: "a".repeat(65) })).toBe("code is too long.");
+  });
+
   it.each([null, undefined, "alice:secret", 42, [], ["alice", "secret"]])(
     "refuses the non-object %j with a message",
     (input) => {

@@ -47,6 +47,8 @@ export const credentialsSchema = z.object(
     .string({ error: (issue) => (issue.input === undefined ? "password is required." : "password must be a string.") })
     .min(1, "Enter your password.")
     .refine((value) => !isPasswordTooLong(value), `Password must be at most ${MAX_PASSWORD_BYTES} bytes.`),
+  // The second factor, for accounts with it on (the JSON API sends it with the password).
+  code: z.string({ error: "code must be a string." }).max(64, "code is too long.").optional(),
   },
   { error: "Expected an object with username and password." },
 );

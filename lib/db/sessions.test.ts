@@ -17,6 +17,7 @@ beforeEach(async () => {
     userId: alice.id,
     createdAt: new Date("2026-12-01T10:00:00.123Z"),
     lastSeenAt: new Date("2026-12-01T10:05:00.456Z"),
+    authenticatedAt: new Date("2026-12-01T10:00:00.123Z"),
     expiresAt: new Date("2026-12-31T10:00:00.789Z"),
     persistent: true,
     ip: "192.0.2.1",
@@ -30,7 +31,7 @@ describe("findSessionWithUser", () => {
     await db.session.update({ where: { id: row.id }, data: { revokedAt: new Date("2026-12-02T08:00:00.001Z") } });
     const viaPrisma = await db.session.findUnique({
       where: { id: row.id },
-      select: { id: true, userId: true, createdAt: true, lastSeenAt: true, expiresAt: true, persistent: true, revokedAt: true, user: { select: { username: true } } },
+      select: { id: true, userId: true, createdAt: true, lastSeenAt: true, expiresAt: true, persistent: true, revokedAt: true, authenticatedAt: true, user: { select: { username: true } } },
     });
     const { user, ...session } = viaPrisma!;
     expect(await findSessionWithUser(row.id)).toEqual({ ...session, username: user.username });

@@ -12,6 +12,8 @@ export type SessionRecord = {
   expiresAt: Date;
   persistent: boolean;
   revokedAt: Date | null;
+  /** When the user last proved who they are in this session (sign-in or "Confirm it's you"). */
+  authenticatedAt: Date;
 };
 
 export type SessionRow = Omit<SessionRecord, "revokedAt"> & { ip: string; userAgent: string | null };
@@ -64,29 +66,36 @@ export async function findSessionWithUser(id: string): Promise<SessionWithUser |
     expiresAt: new Date(row.expiresAt),
     persistent: Boolean(row.persistent),
     revokedAt: row.revokedAt === null ? null : new Date(row.revokedAt),
+    authenticatedAt: new Date(row.authenticatedAt),
   };
 }
 
 const FIND_SESSION_WITH_USER = {
   name: "keycard_find_session_with_user",
   sql: `
-  SELECT s."id", s."userId", s."createdAt", s."lastSeenAt", s."expiresAt", s."persistent", s."revokedAt", u."username"
+  SELECT s."id", s."userId", s."createdAt", s."lastSeenAt", s."expiresAt", s."persistent", s."revokedAt", s."authenticatedAt", u."username"
   FROM "Session" s JOIN "User" u ON u."id" = s."userId"
   WHERE s."id" = ?`,
 };
 
 /** SQLite gives dates as the ISO 8601 text Prisma wrote and booleans as 0 or 1; PostgreSQL gives Date and boolean. */
-type StoredSessionWithUser = Omit<SessionWithUser, "createdAt" | "lastSeenAt" | "expiresAt" | "persistent" | "revokedAt"> & {
+type StoredSessionWithUser = Omit<SessionWithUser, "createdAt" | "lastSeenAt" | "expiresAt" | "persistent" | "revokedAt" | "authenticatedAt"> & {
   createdAt: string | Date;
   lastSeenAt: string | Date;
   expiresAt: string | Date;
   persistent: number | boolean;
   revokedAt: string | Date | null;
+  authenticatedAt: string | Date;
 };
 
 /** Records activity; a revoked session stays as it was. */
 export async function touchSession(id: string, now: Date): Promise<void> {
   await db.session.updateMany({ where: { id, revokedAt: null }, data: { lastSeenAt: now } });
+}
+
+/** The user proved who they are again in this session ("Confirm it's you"). */
+export async function markSessionAuthenticated(id: string, now: Date): Promise<void> {
+  await db.session.updateMany({ where: { id, revokedAt: null }, data: { authenticatedAt: now } });
 }
 
 export async function revokeSession(id: string, now: Date = new Date()): Promise<void> {

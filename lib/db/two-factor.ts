@@ -1,5 +1,8 @@
 import "server-only";
+import { insertEvent, type EventRow } from "./audit";
 import { db, transaction, type Tx } from "./client";
+import { revokeUserSessions } from "./sessions";
+import { UserNotFoundError } from "./users";
 
 // Two-factor authentication's rows: the user's TOTP fields and their recovery
 // codes. What the values mean: lib/auth/totp.ts, totp-secret.ts, recovery-codes.ts.
@@ -71,8 +74,29 @@ async function writeRecoveryCodes(tx: Tx, userId: number, codeHashes: string[], 
 
 /** Turns two-factor authentication off: secret, steps and recovery codes gone. */
 export async function disableTotp(userId: number): Promise<void> {
-  await transaction(async (tx) => {
-    await tx.user.update({ where: { id: userId }, data: { totpSecret: null, totpEnabledAt: null, totpLastUsedStep: null } });
-    await tx.recoveryCode.deleteMany({ where: { userId } });
+  await transaction((tx) => clearTotp(tx, userId));
+}
+
+/**
+ * Turns it off for `username` and ends all their sessions, with the audit row
+ * `event`, in one transaction: apart, a failure between them could leave
+ * sessions alive that the reset meant to end, or a reset nobody can see in
+ * the log. Returns how many sessions ended, or null when it was not on
+ * (nothing is written). Throws UserNotFoundError.
+ */
+export async function disableTotpAndSignOut(username: string, event: Omit<EventRow, "userId">, now: Date): Promise<number | null> {
+  return transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { username }, select: { id: true, totpEnabledAt: true } });
+    if (!user) throw new UserNotFoundError(username);
+    if (!user.totpEnabledAt) return null;
+    await clearTotp(tx, user.id);
+    const ended = await revokeUserSessions(user.id, undefined, now, tx);
+    await insertEvent({ ...event, userId: user.id }, tx);
+    return ended;
   });
+}
+
+async function clearTotp(tx: Tx, userId: number): Promise<void> {
+  await tx.user.update({ where: { id: userId }, data: { totpSecret: null, totpEnabledAt: null, totpLastUsedStep: null } });
+  await tx.recoveryCode.deleteMany({ where: { userId } });
 }

@@ -13,7 +13,7 @@ const CLIENT = { ip: "203.0.113.7", userAgent: null };
 
 function signUp(username: string) {
   const now = new Date();
-  const session = { id: randomBytes(32).toString("hex"), createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + 3_600_000), persistent: false, ...CLIENT };
+  const session = { id: randomBytes(32).toString("hex"), createdAt: now, lastSeenAt: now, authenticatedAt: now, expiresAt: new Date(now.getTime() + 3_600_000), persistent: false, ...CLIENT };
   return insertUserWithSession(username, "not-a-bcrypt-hash", session, [{ type: "sign_up", username, ...CLIENT }]);
 }
 

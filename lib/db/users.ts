@@ -25,9 +25,12 @@ export async function findUserByUsername(username: string): Promise<PublicUser |
   return db.user.findUnique({ where: { username }, select: publicFields });
 }
 
-/** For checking a password only: the one place the hash leaves the database. */
-export async function findUserWithHash(username: string): Promise<(PublicUser & { passwordHash: string }) | null> {
-  return db.user.findUnique({ where: { username }, select: { ...publicFields, passwordHash: true } });
+/**
+ * For checking a password only: the one place the hash leaves the database,
+ * with whether a second factor must follow (set in the same read).
+ */
+export async function findUserWithHash(username: string): Promise<(PublicUser & { passwordHash: string; totpEnabledAt: Date | null }) | null> {
+  return db.user.findUnique({ where: { username }, select: { ...publicFields, passwordHash: true, totpEnabledAt: true } });
 }
 
 export async function listUsers(): Promise<Array<PublicUser & { createdAt: Date }>> {

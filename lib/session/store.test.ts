@@ -13,6 +13,7 @@ import {
 } from "./store";
 import {
   generateSessionToken,
+  isRecentSignIn,
   LAST_SEEN_RESOLUTION_MS,
   sessionIdFromToken,
   sessionState,
@@ -113,6 +114,17 @@ describe("createSession", () => {
     expect(long.session).toMatchObject({ userId: alice.id, persistent: true, createdAt: T0, lastSeenAt: T0, revokedAt: null });
     const row = await db.session.findUniqueOrThrow({ where: { id: long.session.id } });
     expect(row).toMatchObject({ ip: CLIENT.ip, userAgent: CLIENT.userAgent });
+  });
+});
+
+describe("isRecentSignIn", () => {
+  it("holds for 10 minutes after the sign-in that began the session, and not a millisecond longer", async () => {
+    const { token, session } = await signIn(alice);
+    const checked = await validateSessionToken(token, alice.id, at(MINUTE));
+    expect(checked.ok && checked.value.session.authenticatedAt).toEqual(T0);
+    expect(isRecentSignIn(session, T0)).toBe(true);
+    expect(isRecentSignIn(session, at(10 * MINUTE - 1))).toBe(true);
+    expect(isRecentSignIn(session, at(10 * MINUTE))).toBe(false);
   });
 });
 

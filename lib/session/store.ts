@@ -119,6 +119,16 @@ export async function checkSessionSeal(seal: string | undefined, now: Date = new
   return NO_SESSION;
 }
 
+/**
+ * How recently the user must have proved who they are in this session (signed
+ * in, or confirmed it's them: lib/auth/confirm-identity.ts) for a sensitive action.
+ */
+export const RECENT_SIGN_IN_SECONDS = 10 * 60;
+
+export function isRecentSignIn(session: Pick<SessionRecord, "authenticatedAt">, now: Date = new Date()): boolean {
+  return now.getTime() - session.authenticatedAt.getTime() < RECENT_SIGN_IN_SECONDS * 1000;
+}
+
 export type NewSession = { persistent: boolean; client: Client };
 
 /**
@@ -136,6 +146,7 @@ export function sessionRow(token: string, userId: number, { persistent, client }
     userId,
     createdAt: now,
     lastSeenAt: now,
+    authenticatedAt: now,
     expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
     persistent,
     ip: client.ip,
@@ -150,7 +161,8 @@ export function sessionRow(token: string, userId: number, { persistent, client }
 export async function createSession(token: string, user: PublicUser, options: NewSession, now: Date = new Date()): Promise<SessionRecord> {
   const row = sessionRow(token, user.id, options, now);
   await insertSessionWithinLimit(row, MAX_SESSIONS_PER_USER);
-  return { id: row.id, userId: row.userId, createdAt: now, lastSeenAt: now, expiresAt: row.expiresAt, persistent: row.persistent, revokedAt: null };
+  const { id, userId, createdAt, lastSeenAt, authenticatedAt, expiresAt, persistent } = row;
+  return { id, userId, createdAt, lastSeenAt, authenticatedAt, expiresAt, persistent, revokedAt: null };
 }
 
 // Ending sessions needs nothing beyond the rows themselves.

@@ -1,6 +1,6 @@
 // JSON API for non-browser clients, over the same lib functions as the sign-in form.
 // A database that cannot be used answers 503 JSON with Retry-After (lib/http/service-unavailable.ts).
-import { authenticate, startSession } from "@/lib/auth/sign-in";
+import { authenticate, checkSecondFactor, startSession } from "@/lib/auth/sign-in";
 import { endSession } from "@/lib/auth/sign-out";
 import { getCurrentUser } from "@/lib/dal";
 import { readDeviceCookie } from "@/lib/auth/device-cookie";
@@ -8,7 +8,7 @@ import { isCrossSiteRequest } from "@/lib/http/origin";
 import { readBody } from "@/lib/http/body";
 import { getClient } from "@/lib/http/client-address";
 import { CLEAR_SITE_DATA_ON_SIGN_OUT } from "@/lib/http/security-headers";
-import { HashingBusyError, ThrottledError } from "@/lib/auth/errors";
+import { HashingBusyError, secondFactorRefusal, ThrottledError } from "@/lib/auth/errors";
 import { catchUnavailable, serviceUnavailableJson } from "@/lib/http/service-unavailable";
 import { credentialsSchema, firstIssue } from "@/lib/auth/validation";
 
@@ -24,6 +24,9 @@ const forbidden = () => json({ error: "Cross-site request refused" }, 403);
  * Sign in: 200 with the user and the session cookie, 429 with Retry-After while
  * throttled, 503 while the database cannot be used, or 4xx with a short reason.
  * `"remember": true` asks for a long-lived session, as "Keep me signed in" does.
+ * An account with two-factor authentication on also needs `"code"` (from the
+ * authenticator app, or a recovery code): without it 401 "Second factor
+ * required", wrong 401 "Invalid code"; codes are throttled like passwords.
  */
 export async function POST(request: Request): Promise<Response> {
   if (isCrossSiteRequest(request)) return forbidden();
@@ -35,9 +38,10 @@ export async function POST(request: Request): Promise<Response> {
 
   return catchUnavailable("POST /api/session", async () => {
     const client = await getClient();
+    const deviceCookie = await readDeviceCookie();
     let user;
     try {
-      user = await authenticate(parsed.data, client, { deviceCookie: await readDeviceCookie() });
+      user = await authenticate(parsed.data, client, { deviceCookie });
     } catch (error) {
       if (error instanceof ThrottledError) return json({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
       // Every password worker busy and the queue full: the server, not this client, is over its limit.
@@ -45,6 +49,17 @@ export async function POST(request: Request): Promise<Response> {
       throw error;
     }
     if (!user) return json({ error: "Invalid credentials" }, 401);
+    if (user.secondFactor) {
+      const { code } = parsed.data;
+      if (!code?.trim()) return json({ error: "Second factor required" }, 401);
+      try {
+        if (!(await checkSecondFactor(user, code, client, { deviceCookie }))) return json({ error: "Invalid code" }, 401);
+      } catch (error) {
+        if (error instanceof ThrottledError) return json({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
+        if (secondFactorRefusal(error)) return json({ error: "Two-factor authentication unavailable" }, 503, { "Retry-After": "60" });
+        throw error;
+      }
+    }
     await startSession(user, { persistent: remember === true || remember === "true", client });
     return json({ user: { username: user.username } }, 200);
   }, serviceUnavailableJson);
