@@ -44,6 +44,7 @@ const ON_POSTGRESQL = [
   "fuzz",
   "fuzz-requests",
   "lifecycle",
+  "passkeys",
   "sessions",
   "sign-in",
   "signup",
@@ -66,6 +67,8 @@ const serverEnv = {
   // test to test. Trusting one proxy lets each test be its own client address
   // through X-Forwarded-For (the `extraHTTPHeaders` fixture in e2e/fixtures.ts).
   TRUST_PROXY: "1",
+  // Passkeys are bound to the site's name: the tests reach the servers as localhost.
+  WEBAUTHN_RP_ID: "localhost",
 };
 
 export default defineConfig({
@@ -94,7 +97,7 @@ export default defineConfig({
       timeout: 180_000,
       stdout: "ignore",
       stderr: "pipe",
-      env: { ...serverEnv, PORT: String(port), DATABASE_URL: `file:${process.env.E2E_DATABASE_PATH}` },
+      env: { ...serverEnv, PORT: String(port), WEBAUTHN_ORIGIN: baseURL, DATABASE_URL: `file:${process.env.E2E_DATABASE_PATH}` },
     },
     {
       command: "npx tsx scripts/e2e-server.ts",
@@ -105,7 +108,7 @@ export default defineConfig({
       stderr: "pipe",
       // A signal, not SIGKILL, so that the server's exit stops its cluster.
       gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
-      env: { ...serverEnv, PORT: String(port + 1), DATABASE_URL: process.env.E2E_POSTGRES_URL },
+      env: { ...serverEnv, PORT: String(port + 1), WEBAUTHN_ORIGIN: postgresBaseURL, DATABASE_URL: process.env.E2E_POSTGRES_URL },
     },
   ],
 });

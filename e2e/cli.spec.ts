@@ -152,7 +152,7 @@ test.describe("npm run users", () => {
 
     const result = runUsersCli(["mfa-reset", user.username.toUpperCase()]);
     expectSuccess(result);
-    expect(result.stdout).toContain(`Two-factor authentication turned off for ${user.username}; 1 session(s) signed out.`);
+    expect(result.stdout).toContain(`Two-factor authentication turned off and passkeys removed for ${user.username}; 1 session(s) signed out.`);
 
     expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(401);
     expect((await request.post("/api/session", { data: user })).status()).toBe(200);
@@ -167,7 +167,7 @@ test.describe("npm run users", () => {
     const seal = await signInThroughApi(user);
     const result = runUsersCli(["mfa-reset", user.username]);
     expectSuccess(result);
-    expect(result.stdout).toContain(`Two-factor authentication was already off for ${user.username}; nothing changed.`);
+    expect(result.stdout).toContain(`${user.username} has neither two-factor authentication nor passkeys; nothing changed.`);
     expect((await request.get("/api/session", { headers: withSession(seal) })).status()).toBe(200);
   });
 

@@ -291,7 +291,7 @@ export async function signInThroughForm(
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
   if (remember) await page.getByLabel("Keep me signed in").check();
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /**

@@ -29,7 +29,7 @@ test.describe("sign-in form", () => {
     await expect(password).toHaveAttribute("name", "password");
     await expect(password).toHaveAttribute("type", "password");
     await expect(password).toHaveAttribute("autocomplete", "current-password");
-    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
   });
 
   test("signs in, reaches the protected area, signs out and stays out", async ({ page, user }) => {

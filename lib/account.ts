@@ -4,6 +4,7 @@ import "server-only";
 import { listRecentEvents, recordEvent } from "./audit";
 import { setPasswordAndSignOut } from "./auth/accounts";
 import { authenticate } from "./auth/sign-in";
+import { arePasskeysAvailable, listPasskeys } from "./auth/passkeys";
 import { isTwoFactorEnabled } from "./auth/two-factor";
 import type { Client } from "./http/client-address";
 import { isSessionId, listActiveSessions, revokeUserSession, revokeUserSessions, type ValidatedSession } from "./session/store";
@@ -32,10 +33,18 @@ export async function changePassword(
   return "changed";
 }
 
-/** The user's sessions that still count, their last 20 security events, and whether two-factor authentication is on. */
+/**
+ * The user's sessions that still count, their last 20 security events, whether
+ * two-factor authentication is on, and their passkeys (null where this server offers none).
+ */
 export async function accountOverview(userId: number) {
-  const [sessions, events, twoFactorOn] = await Promise.all([listActiveSessions(userId), listRecentEvents(userId), isTwoFactorEnabled(userId)]);
-  return { sessions, events, twoFactorOn };
+  const [sessions, events, twoFactorOn, passkeys] = await Promise.all([
+    listActiveSessions(userId),
+    listRecentEvents(userId),
+    isTwoFactorEnabled(userId),
+    arePasskeysAvailable() ? listPasskeys(userId) : null,
+  ]);
+  return { sessions, events, twoFactorOn, passkeys };
 }
 
 /** Ends one of the user's other sessions; a session id that is not theirs ends nothing. */

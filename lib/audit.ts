@@ -25,6 +25,9 @@ export const EVENT_LABELS = {
   reauthenticated: "Confirmed it's you",
   reauthentication_failed: "Wrong password when confirming it's you",
   two_factor_reset: "Two-factor authentication reset by an operator",
+  passkey_added: "Passkey added",
+  passkey_used: "Signed in with a passkey",
+  passkey_removed: "Passkey removed",
 } as const;
 
 export type EventType = keyof typeof EVENT_LABELS;

@@ -128,6 +128,34 @@ function checkSecret(name: string, secret: string): string {
   return secret;
 }
 
+export type WebAuthnConfig = { rpId: string; origin: string };
+
+/**
+ * Where passkeys are bound (WEBAUTHN_RP_ID, WEBAUTHN_ORIGIN): the site's domain
+ * and the origin its pages are served from, as browsers see them behind any
+ * proxy. A passkey made for one RP ID works on no other. Outside production
+ * they default to localhost and http://localhost:3000 (`npm run dev`); in
+ * production, unset, passkeys are not offered: a wrong guess at the public
+ * name would make passkeys that stop working once it is set right.
+ */
+export function getWebAuthnConfig(env: Env = process.env): WebAuthnConfig | null {
+  const production = env.NODE_ENV === "production";
+  const rpId = env.WEBAUTHN_RP_ID || (production ? "" : "localhost");
+  const origin = env.WEBAUTHN_ORIGIN || (production ? "" : "http://localhost:3000");
+  if (!rpId && !origin) return null;
+  const example = "e.g. WEBAUTHN_RP_ID=example.com and WEBAUTHN_ORIGIN=https://login.example.com";
+  if (!rpId || !origin) throw new ConfigError(`Keycard: set WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN together, ${example}.`);
+  if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+    throw new ConfigError(`Keycard: WEBAUTHN_ORIGIN must be an origin, scheme and host (and port) only, ${example} (got "${origin}").`);
+  }
+  const { hostname } = new URL(origin);
+  // WebAuthn's own rule: the RP ID is the origin's host or a domain it belongs to.
+  if (hostname !== rpId && !hostname.endsWith(`.${rpId}`)) {
+    throw new ConfigError(`Keycard: WEBAUTHN_RP_ID (${rpId}) must be WEBAUTHN_ORIGIN's host (${hostname}) or a domain above it, ${example}.`);
+  }
+  return { rpId, origin };
+}
+
 /** How many reverse proxies in front append to X-Forwarded-For (TRUST_PROXY); 0 trusts none. */
 export function getTrustedProxyCount(env: Env = process.env): number {
   return readInteger(env, "TRUST_PROXY", 0, 0, 10);
@@ -242,6 +270,7 @@ export function checkConfig(env: Env = process.env): void {
   getBcryptWorkers(env);
   getMinPasswordLength(env);
   getTotpEncryptionKeys(env);
+  getWebAuthnConfig(env);
 }
 
 function readInteger(

@@ -41,9 +41,22 @@ export async function requireSession(returnTo: string): Promise<ValidatedSession
  */
 export async function requireRecentSignIn(returnTo: string): Promise<ValidatedSession> {
   const current = await requireSession(returnTo);
-  if (!isRecentSignIn(current.session)) redirect(`/account/confirm?next=${encodeURIComponent(returnTo)}`);
+  if (!isRecentSignIn(current.session)) redirect(confirmIdentityPath(returnTo));
   return current;
 }
+
+/**
+ * requireRecentSignIn for actions the browser's own code calls, which cannot
+ * follow a redirect mid-way: null when the sign-in is not recent, and the
+ * caller sends the user to confirmIdentityPath(returnTo).
+ */
+export async function requireSessionWithRecentSignIn(returnTo: string): Promise<ValidatedSession | null> {
+  const current = await requireSession(returnTo);
+  return isRecentSignIn(current.session) ? current : null;
+}
+
+/** "Confirm it's you", then back to `returnTo`. */
+export const confirmIdentityPath = (returnTo: string): string => `/account/confirm?next=${encodeURIComponent(returnTo)}`;
 
 export async function requireUser(returnTo: string): Promise<PublicUser> {
   return (await requireSession(returnTo)).user;

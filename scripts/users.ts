@@ -6,7 +6,7 @@
 //   remove <username>                     delete a user; their sessions end at once
 //   passwd <username> [--password-stdin]  set a new password; signs the user out everywhere
 //   revoke <username>                     sign the user out everywhere
-//   mfa-reset <username>                  turn off two-factor authentication; signs the user out everywhere
+//   mfa-reset <username>                  turn off two-factor authentication, remove passkeys; signs the user out everywhere
 import "./load-env";
 import { createInterface } from "node:readline";
 import { migrateDatabase } from "./migrate";
@@ -31,7 +31,8 @@ const USAGE = `Usage: npm run users -- <command>
   remove <username>                     delete a user (signs them out everywhere)
   passwd <username> [--password-stdin]  set a new password (signs them out everywhere)
   revoke <username>                     sign a user out everywhere
-  mfa-reset <username>                  turn off a user's two-factor authentication (signs them out everywhere)`;
+  mfa-reset <username>                  turn off a user's two-factor authentication and remove their passkeys
+                                        (signs them out everywhere)`;
 
 // Who did it, in the audit log and the user's own activity list: there is no
 // request here, so no address; "cli" stands where the client's address would.
@@ -74,8 +75,8 @@ async function main(argv: string[]): Promise<void> {
     const ended = await resetTwoFactor(username, OPERATOR);
     console.log(
       ended === null
-        ? `Two-factor authentication was already off for ${username}; nothing changed.`
-        : `Two-factor authentication turned off for ${username}; ${ended} session(s) signed out.`,
+        ? `${username} has neither two-factor authentication nor passkeys; nothing changed.`
+        : `Two-factor authentication turned off and passkeys removed for ${username}; ${ended} session(s) signed out.`,
     );
     return;
   }

@@ -6,7 +6,9 @@ import { EVENT_LABELS, type EventType } from "@/lib/audit";
 import { getMinPasswordLength } from "@/lib/config";
 import { requireSession } from "@/lib/dal";
 import { describeUserAgent } from "@/lib/http/client-address";
+import { PASSKEY_NAME_MAX } from "@/lib/auth/passkeys";
 import { ChangePasswordForm } from "./change-password-form";
+import { AddPasskeyForm, RemovePasskeyForm } from "./passkeys/passkey-forms";
 import { RevokeOtherSessionsForm, RevokeSessionForm } from "./session-forms";
 
 export const metadata: Metadata = { title: "Account" };
@@ -16,7 +18,7 @@ const formatTime = (date: Date) => `${dateTime.format(date)} UTC`;
 
 export default async function AccountPage() {
   const current = await requireSession("/account");
-  const { sessions, events, twoFactorOn } = await accountOverview(current.user.id);
+  const { sessions, events, twoFactorOn, passkeys } = await accountOverview(current.user.id);
   const others = sessions.filter((session) => session.id !== current.session.id);
 
   return (
@@ -39,6 +41,34 @@ export default async function AccountPage() {
           {" · "}
           <Link href="/account/two-factor">{twoFactorOn ? "Manage two-factor authentication" : "Set up two-factor authentication"}</Link>
         </p>
+      </section>
+
+      <section aria-labelledby="passkeys-heading">
+        <h2 id="passkeys-heading">Passkeys</h2>
+        <p>A passkey signs you in without a password or code: your device checks it is you (fingerprint, face or PIN).</p>
+        {passkeys === null ? (
+          <p>Passkeys are not available on this server.</p>
+        ) : (
+          <>
+            {passkeys.length > 0 && (
+              <ul className="list" data-testid="passkeys">
+                {passkeys.map((passkey) => (
+                  <li key={passkey.id} data-testid="passkey">
+                    <div>
+                      <strong>{passkey.name}</strong>
+                      <br />
+                      <small>
+                        added {formatTime(passkey.createdAt)} · {passkey.lastUsedAt ? `last used ${formatTime(passkey.lastUsedAt)}` : "never used"}
+                      </small>
+                    </div>
+                    <RemovePasskeyForm passkeyId={passkey.id} name={passkey.name} />
+                  </li>
+                ))}
+              </ul>
+            )}
+            <AddPasskeyForm nameMaxLength={PASSKEY_NAME_MAX} />
+          </>
+        )}
       </section>
 
       <section aria-labelledby="sessions-heading">

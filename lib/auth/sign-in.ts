@@ -5,6 +5,8 @@ import { setSessionCookie } from "../session/cookie";
 import { createSession, generateSessionToken, pruneSessions, type NewSession } from "../session/store";
 import { findUserByUsername, findUserWithHash, upgradePasswordHash, type PublicUser } from "./accounts";
 import { deviceIdFor, rememberDevice } from "./device-cookie";
+import { finishPasskeySignIn } from "./passkeys";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { needsRehash, verifyAgainstDummyHash, verifyPassword } from "./password";
 import { HashingBusyError } from "./password-workers";
 import {
@@ -143,6 +145,16 @@ function noteThrottled(username: string, client: Client): Promise<void> {
 }
 
 const notingThrottled = new Map<string, Promise<void>>();
+
+/**
+ * A sign-in with a passkey (lib/auth/passkeys.ts): the user it proves, or
+ * null. A passkey cannot be guessed, so only the network's sign-in volume
+ * counts it. Throws ThrottledError.
+ */
+export async function authenticateWithPasskey(response: AuthenticationResponseJSON, client: Client): Promise<PublicUser | null> {
+  await consumeAttempt([signInsKey(client.ip)]);
+  return finishPasskeySignIn(response, client);
+}
 
 /** Starts a session for a user who just proved who they are, and sets its cookie. */
 export async function startSession(user: PublicUser, options: NewSession): Promise<void> {

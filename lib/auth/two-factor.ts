@@ -3,7 +3,7 @@ import QRCode from "qrcode";
 import { eventRow, recordEvent } from "../audit";
 import {
   disableTotp,
-  disableTotpAndSignOut,
+  removeSecondFactorsAndSignOut,
   enableTotp,
   findTwoFactorState,
   listUnusedRecoveryCodes,
@@ -135,13 +135,13 @@ export async function turnOffTwoFactor(user: PublicUser, client: Client): Promis
 
 /**
  * The operator's reset (`npm run users -- mfa-reset`), for a user who lost the
- * app and their recovery codes: two-factor authentication off, and the user
+ * app and their recovery codes, or their passkeys: two-factor authentication
+ * off, passkeys removed (the password is then the only way in), and the user
  * signed out everywhere, since a lost phone may still hold a signed-in browser
  * (OWASP ASVS 5 V7.4.3); the user's activity says an operator did it. Returns
- * how many sessions ended, or null when it was not on: nothing changes then.
+ * how many sessions ended, or null when there was neither: nothing changes then.
  * Throws UserNotFoundError.
  */
 export async function resetTwoFactor(username: string, client: Client, now: Date = new Date()): Promise<number | null> {
-  // Passkeys, once they exist, are removed here too: the password is then the only factor left.
-  return disableTotpAndSignOut(username, eventRow({ type: "two_factor_reset", client, username }, now), now);
+  return removeSecondFactorsAndSignOut(username, eventRow({ type: "two_factor_reset", client, username }, now), now);
 }

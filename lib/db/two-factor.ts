@@ -78,18 +78,20 @@ export async function disableTotp(userId: number): Promise<void> {
 }
 
 /**
- * Turns it off for `username` and ends all their sessions, with the audit row
- * `event`, in one transaction: apart, a failure between them could leave
- * sessions alive that the reset meant to end, or a reset nobody can see in
- * the log. Returns how many sessions ended, or null when it was not on
- * (nothing is written). Throws UserNotFoundError.
+ * Turns two-factor authentication off for `username`, removes their passkeys
+ * and ends all their sessions, with the audit row `event`, in one transaction:
+ * apart, a failure between them could leave sessions alive that the reset
+ * meant to end, or a reset nobody can see in the log. Returns how many
+ * sessions ended, or null when there was neither to remove (nothing is
+ * written). Throws UserNotFoundError.
  */
-export async function disableTotpAndSignOut(username: string, event: Omit<EventRow, "userId">, now: Date): Promise<number | null> {
+export async function removeSecondFactorsAndSignOut(username: string, event: Omit<EventRow, "userId">, now: Date): Promise<number | null> {
   return transaction(async (tx) => {
-    const user = await tx.user.findUnique({ where: { username }, select: { id: true, totpEnabledAt: true } });
+    const user = await tx.user.findUnique({ where: { username }, select: { id: true, totpEnabledAt: true, _count: { select: { passkeys: true } } } });
     if (!user) throw new UserNotFoundError(username);
-    if (!user.totpEnabledAt) return null;
+    if (!user.totpEnabledAt && user._count.passkeys === 0) return null;
     await clearTotp(tx, user.id);
+    await tx.passkey.deleteMany({ where: { userId: user.id } });
     const ended = await revokeUserSessions(user.id, undefined, now, tx);
     await insertEvent({ ...event, userId: user.id }, tx);
     return ended;

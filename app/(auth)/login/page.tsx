@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
+import { arePasskeysAvailable } from "@/lib/auth/passkeys";
 import { getCurrentUser } from "@/lib/dal";
 import { safeNextPath } from "@/lib/http/safe-next";
 import { LoginForm } from "./login-form";
+import { PasskeySignIn } from "./passkey-sign-in";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -23,6 +25,7 @@ export default async function LoginPage({ searchParams }: Props) {
         </p>
       )}
       <LoginForm next={returnTo} />
+      {arePasskeysAvailable() && <PasskeySignIn next={returnTo} />}
       <p>
         New here? <Link href="/signup">Create an account</Link>
       </p>

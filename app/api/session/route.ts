@@ -6,19 +6,13 @@ import { getCurrentUser } from "@/lib/dal";
 import { readDeviceCookie } from "@/lib/auth/device-cookie";
 import { isCrossSiteRequest } from "@/lib/http/origin";
 import { readBody } from "@/lib/http/body";
+import { crossSiteRefused, jsonResponse } from "@/lib/http/json";
 import { getClient } from "@/lib/http/client-address";
 import { CLEAR_SITE_DATA_ON_SIGN_OUT } from "@/lib/http/security-headers";
 import { HashingBusyError, secondFactorRefusal, ThrottledError } from "@/lib/auth/errors";
 import { catchUnavailable, serviceUnavailableJson } from "@/lib/http/service-unavailable";
 import { credentialsSchema, firstIssue } from "@/lib/auth/validation";
 
-const NO_STORE = { "Cache-Control": "no-store" };
-
-function json(body: unknown, status: number, headers: Record<string, string> = {}): Response {
-  return Response.json(body, { status, headers: { ...NO_STORE, ...headers } });
-}
-
-const forbidden = () => json({ error: "Cross-site request refused" }, 403);
 
 /**
  * Sign in: 200 with the user and the session cookie, 429 with Retry-After while
@@ -29,11 +23,11 @@ const forbidden = () => json({ error: "Cross-site request refused" }, 403);
  * required", wrong 401 "Invalid code"; codes are throttled like passwords.
  */
 export async function POST(request: Request): Promise<Response> {
-  if (isCrossSiteRequest(request)) return forbidden();
+  if (isCrossSiteRequest(request)) return crossSiteRefused();
   const body = await readBody(request);
-  if (!body.ok) return json({ error: body.error }, body.status);
+  if (!body.ok) return jsonResponse({ error: body.error }, body.status);
   const parsed = credentialsSchema.safeParse(body.value);
-  if (!parsed.success) return json({ error: firstIssue(parsed.error) }, 400);
+  if (!parsed.success) return jsonResponse({ error: firstIssue(parsed.error) }, 400);
   const remember = (body.value as { remember?: unknown }).remember;
 
   return catchUnavailable("POST /api/session", async () => {
@@ -43,25 +37,25 @@ export async function POST(request: Request): Promise<Response> {
     try {
       user = await authenticate(parsed.data, client, { deviceCookie });
     } catch (error) {
-      if (error instanceof ThrottledError) return json({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
+      if (error instanceof ThrottledError) return jsonResponse({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
       // Every password worker busy and the queue full: the server, not this client, is over its limit.
-      if (error instanceof HashingBusyError) return json({ error: error.message }, 503, { "Retry-After": "1" });
+      if (error instanceof HashingBusyError) return jsonResponse({ error: error.message }, 503, { "Retry-After": "1" });
       throw error;
     }
-    if (!user) return json({ error: "Invalid credentials" }, 401);
+    if (!user) return jsonResponse({ error: "Invalid credentials" }, 401);
     if (user.secondFactor) {
       const { code } = parsed.data;
-      if (!code?.trim()) return json({ error: "Second factor required" }, 401);
+      if (!code?.trim()) return jsonResponse({ error: "Second factor required" }, 401);
       try {
-        if (!(await checkSecondFactor(user, code, client, { deviceCookie }))) return json({ error: "Invalid code" }, 401);
+        if (!(await checkSecondFactor(user, code, client, { deviceCookie }))) return jsonResponse({ error: "Invalid code" }, 401);
       } catch (error) {
-        if (error instanceof ThrottledError) return json({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
-        if (secondFactorRefusal(error)) return json({ error: "Two-factor authentication unavailable" }, 503, { "Retry-After": "60" });
+        if (error instanceof ThrottledError) return jsonResponse({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
+        if (secondFactorRefusal(error)) return jsonResponse({ error: "Two-factor authentication unavailable" }, 503, { "Retry-After": "60" });
         throw error;
       }
     }
     await startSession(user, { persistent: remember === true || remember === "true", client });
-    return json({ user: { username: user.username } }, 200);
+    return jsonResponse({ user: { username: user.username } }, 200);
   }, serviceUnavailableJson);
 }
 
@@ -69,8 +63,8 @@ export async function POST(request: Request): Promise<Response> {
 export async function GET(): Promise<Response> {
   return catchUnavailable("GET /api/session", async () => {
     const user = await getCurrentUser();
-    if (!user) return json({ error: "Not signed in" }, 401);
-    return json({ user: { username: user.username } }, 200);
+    if (!user) return jsonResponse({ error: "Not signed in" }, 401);
+    return jsonResponse({ user: { username: user.username } }, 200);
   }, serviceUnavailableJson);
 }
 
@@ -82,9 +76,9 @@ export async function GET(): Promise<Response> {
  * cookie would report success for a session that was never revoked.
  */
 export async function DELETE(request: Request): Promise<Response> {
-  if (isCrossSiteRequest(request)) return forbidden();
+  if (isCrossSiteRequest(request)) return crossSiteRefused();
   return catchUnavailable("DELETE /api/session", async () => {
     await endSession(await getClient());
-    return new Response(null, { status: 204, headers: { ...NO_STORE, "Clear-Site-Data": CLEAR_SITE_DATA_ON_SIGN_OUT } });
+    return new Response(null, { status: 204, headers: { "Cache-Control": "no-store", "Clear-Site-Data": CLEAR_SITE_DATA_ON_SIGN_OUT } });
   }, serviceUnavailableJson);
 }
