@@ -63,7 +63,7 @@ test.describe("passkeys", () => {
     await expect(page).toHaveURL(/\/login/);
   });
 
-  test("adding one needs a sign-in within the last 10 minutes", async ({ page, context, user }) => {
+  test("adding one needs a sign-in within the last 10 minutes, and a passkey can be that sign-in", async ({ page, context, user }) => {
     await addVirtualAuthenticator(page);
     await signIn(page, user);
     setSessionTimes(await sessionIdOf(await browserSeal(context)), { authenticatedAt: new Date(Date.now() - 11 * 60_000) });
@@ -75,6 +75,14 @@ test.describe("passkeys", () => {
     await page.getByRole("button", { name: "Confirm" }).click();
     await expect(page).toHaveURL("/account");
     await addPasskey(page, "In time");
+
+    // With a passkey, "Confirm it's you" takes it instead of the password.
+    setSessionTimes(await sessionIdOf(await browserSeal(context)), { authenticatedAt: new Date(Date.now() - 11 * 60_000) });
+    await page.goto("/account/two-factor");
+    await expect(page).toHaveURL("/account/confirm?next=%2Faccount%2Ftwo-factor");
+    await page.getByRole("button", { name: "Confirm with a passkey" }).click();
+    await expect(page).toHaveURL("/account/two-factor");
+    await expect(page.getByRole("button", { name: "Set up two-factor authentication" })).toBeVisible();
   });
 
   test("an answer made on another origin, relaying our challenge, is refused", async ({ page, user, request }) => {
@@ -150,7 +158,7 @@ test.describe("passkeys", () => {
 
     test("the sign-in page says passkeys need JavaScript, and offers no dead button", async ({ page }) => {
       await page.goto("/login");
-      await expect(page.getByText("Signing in with a passkey needs JavaScript.")).toBeVisible();
+      await expect(page.getByText("Sign in with a passkey needs JavaScript.")).toBeVisible();
       await expect(page.getByRole("button", { name: "Sign in with a passkey" })).toBeDisabled();
     });
   });

@@ -2,7 +2,9 @@
 import { redirect } from "next/navigation";
 import { changePassword, revokeOtherSession, revokeOtherSessions } from "@/lib/account";
 import { readDeviceCookie } from "@/lib/auth/device-cookie";
-import { confirmIdentity, type IdentityRefusal } from "@/lib/auth/confirm-identity";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
+import { confirmIdentity, confirmIdentityWithPasskey, type IdentityRefusal } from "@/lib/auth/confirm-identity";
+import { authenticationResponseSchema } from "@/lib/auth/passkeys";
 import { HashingBusyError, ThrottledError } from "@/lib/auth/errors";
 import { signOutThisBrowser } from "@/lib/auth/sign-out";
 import { safeNextPath } from "@/lib/http/safe-next";
@@ -90,4 +92,19 @@ export async function confirmIdentityAction(_previous: ConfirmIdentityState, for
   );
   if (refused) return refused;
   redirect(next);
+}
+
+/** "Confirm it's you" with a passkey: the authenticator's answer (app/ui/passkey-button.tsx), checked as at sign-in. */
+export async function confirmWithPasskeyAction(response: unknown): Promise<{ error?: string }> {
+  const parsed = authenticationResponseSchema.safeParse(response);
+  if (!parsed.success) return { error: "The browser's answer was not a passkey's." };
+  return catchUnavailable(
+    "confirm-identity passkey",
+    async () => {
+      const current = await requireSession("/account/confirm");
+      const refusal = await confirmIdentityWithPasskey(current, parsed.data as AuthenticationResponseJSON, await getClient());
+      return refusal?.message ? { error: refusal.message } : {};
+    },
+    () => ({ error: UNAVAILABLE_FORM_MESSAGE }),
+  );
 }

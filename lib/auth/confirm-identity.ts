@@ -3,7 +3,9 @@ import { recordEvent } from "../audit";
 import { markSessionAuthenticated } from "../db/sessions";
 import type { Client } from "../http/client-address";
 import type { ValidatedSession } from "../session/store";
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { HashingBusyError, secondFactorRefusal } from "./errors";
+import { finishPasskeySignIn } from "./passkeys";
 import { authenticate, checkSecondFactor } from "./sign-in";
 import type { FieldErrors } from "./validation";
 
@@ -42,9 +44,28 @@ export async function confirmIdentity(
     if (message) return { message };
     throw error;
   }
+  await markConfirmed(session, user, client);
+  return null;
+}
+
+/**
+ * "Confirm it's you" with a passkey instead (both factors at once): it must be
+ * one of this user's. Null when confirmed, else what to tell the user.
+ */
+export async function confirmIdentityWithPasskey(
+  { session, user }: ValidatedSession,
+  response: AuthenticationResponseJSON,
+  client: Client,
+): Promise<IdentityRefusal | null> {
+  const owner = await finishPasskeySignIn(response, client);
+  if (owner?.id !== user.id) return { message: "That passkey is not one of this account's." };
+  await markConfirmed(session, user, client);
+  return null;
+}
+
+async function markConfirmed(session: ValidatedSession["session"], user: ValidatedSession["user"], client: Client): Promise<void> {
   const now = new Date();
   await markSessionAuthenticated(session.id, now);
   session.authenticatedAt = now;
   await recordEvent({ type: "reauthenticated", client, userId: user.id, username: user.username });
-  return null;
 }

@@ -1,8 +1,11 @@
 import type { Metadata } from "next";
 import { AppNav } from "@/app/ui/app-nav";
+import { PasskeyButton } from "@/app/ui/passkey-button";
+import { arePasskeysAvailable, listPasskeys } from "@/lib/auth/passkeys";
 import { isTwoFactorEnabled } from "@/lib/auth/two-factor";
 import { requireSession } from "@/lib/dal";
 import { safeNextPath } from "@/lib/http/safe-next";
+import { confirmWithPasskeyAction } from "../actions";
 import { ConfirmIdentityForm } from "./confirm-identity-form";
 
 export const metadata: Metadata = { title: "Confirm it's you" };
@@ -13,7 +16,8 @@ type Props = { searchParams: Promise<{ next?: string | string[] }> };
 export default async function ConfirmIdentityPage({ searchParams }: Props) {
   const returnTo = safeNextPath((await searchParams).next);
   const { user } = await requireSession(`/account/confirm?next=${encodeURIComponent(returnTo)}`);
-  const needsCode = await isTwoFactorEnabled(user.id);
+  const [needsCode, passkeys] = await Promise.all([isTwoFactorEnabled(user.id), arePasskeysAvailable() ? listPasskeys(user.id) : []]);
+  const hasPasskey = passkeys.length > 0;
   return (
     <>
       <AppNav />
@@ -23,6 +27,12 @@ export default async function ConfirmIdentityPage({ searchParams }: Props) {
         carry on.
       </p>
       <ConfirmIdentityForm next={returnTo} username={user.username} needsCode={needsCode} />
+      {hasPasskey && (
+        <>
+          <p>Or use one of your passkeys:</p>
+          <PasskeyButton label="Confirm with a passkey" next={returnTo} finish={confirmWithPasskeyAction} />
+        </>
+      )}
     </>
   );
 }
