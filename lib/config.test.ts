@@ -11,6 +11,7 @@ import {
   getIpv6ThrottlePrefix,
   getTotpEncryptionKeys,
   getTrustedProxyCount,
+  getWebAuthnConfig,
   isSignupOpen,
   readSessionConfig,
 } from "./config";
@@ -344,6 +345,10 @@ describe("checkConfig", () => {
     expect(() => checkConfig({ ...PRODUCTION_ENV, [name]: value })).toThrow(ConfigError);
     expect(() => checkConfig({ ...PRODUCTION_ENV, [name]: value })).toThrow(message);
   });
+
+  it("stops at a WEBAUTHN_RP_ID the origin does not belong to", () => {
+    expect(() => checkConfig({ ...PRODUCTION_ENV, WEBAUTHN_RP_ID: "evil.com", WEBAUTHN_ORIGIN: "https://login.example.com" })).toThrow(ConfigError);
+  });
 });
 
 describe("getTotpEncryptionKeys", () => {
@@ -360,5 +365,46 @@ describe("getTotpEncryptionKeys", () => {
   it("uses the development key only outside production", () => {
     expect(getTotpEncryptionKeys({ NODE_ENV: "development", KEYCARD_DEV_TOTP_ENCRYPTION_KEY: DEV_SECRET })).toEqual({ 1: DEV_SECRET });
     expect(getTotpEncryptionKeys({ NODE_ENV: "production", KEYCARD_DEV_TOTP_ENCRYPTION_KEY: DEV_SECRET })).toEqual({});
+  });
+});
+
+describe("getWebAuthnConfig", () => {
+  const PRODUCTION = { NODE_ENV: "production" };
+  const webAuthn = (rpId: string, origin: string) => getWebAuthnConfig({ ...PRODUCTION, WEBAUTHN_RP_ID: rpId, WEBAUTHN_ORIGIN: origin });
+
+  it("defaults to localhost and http://localhost:3000 outside production", () => {
+    expect(getWebAuthnConfig({ NODE_ENV: "development" })).toEqual({ rpId: "localhost", origin: "http://localhost:3000" });
+    expect(getWebAuthnConfig({})).toEqual({ rpId: "localhost", origin: "http://localhost:3000" });
+  });
+
+  it("offers no passkeys in production with neither set", () => {
+    expect(getWebAuthnConfig(PRODUCTION)).toBeNull();
+  });
+
+  it("takes an RP ID that is the origin's host, or a domain above it", () => {
+    expect(webAuthn("example.com", "https://example.com")).toEqual({ rpId: "example.com", origin: "https://example.com" });
+    expect(webAuthn("example.com", "https://login.example.com")).toEqual({ rpId: "example.com", origin: "https://login.example.com" });
+    expect(webAuthn("login.example.com", "https://login.example.com:8443")).toEqual({ rpId: "login.example.com", origin: "https://login.example.com:8443" });
+  });
+
+  it("refuses one without the other in production, naming both", () => {
+    expect(() => getWebAuthnConfig({ ...PRODUCTION, WEBAUTHN_RP_ID: "example.com" })).toThrow(ConfigError);
+    expect(() => getWebAuthnConfig({ ...PRODUCTION, WEBAUTHN_RP_ID: "example.com" })).toThrow(/set WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN together/);
+    expect(() => getWebAuthnConfig({ ...PRODUCTION, WEBAUTHN_ORIGIN: "https://example.com" })).toThrow(/set WEBAUTHN_RP_ID and WEBAUTHN_ORIGIN together/);
+  });
+
+  it("refuses an origin that is more or less than scheme, host and port", () => {
+    const error = thrownBy(() => webAuthn("example.com", "https://login.example.com/app"));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/WEBAUTHN_ORIGIN must be an origin.*\(got "https:\/\/login\.example\.com\/app"\)/);
+    expect(() => webAuthn("example.com", "login.example.com")).toThrow(/WEBAUTHN_ORIGIN must be an origin/);
+  });
+
+  it("refuses an RP ID the origin's host does not belong to, a mere suffix of its name included", () => {
+    for (const rpId of ["evil.com", "ample.com", "other.login.example.com"]) {
+      const error = thrownBy(() => webAuthn(rpId, "https://login.example.com"));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain(`WEBAUTHN_RP_ID (${rpId}) must be WEBAUTHN_ORIGIN's host (login.example.com)`);
+    }
   });
 });

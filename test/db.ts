@@ -15,9 +15,10 @@ export async function clearDatabase(): Promise<void> {
   await db.user.deleteMany();
 }
 
-/** Empties everything but the users: sessions, throttle counters, the audit log. */
+/** Empties everything but the users: sessions, throttle counters, the audit log, passkey challenges. */
 export async function clearActivity(): Promise<void> {
   await db.securityEvent.deleteMany();
+  await db.webAuthnChallenge.deleteMany();
   await db.session.deleteMany();
   await db.throttle.deleteMany();
 }

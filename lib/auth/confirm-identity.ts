@@ -57,8 +57,9 @@ export async function confirmIdentityWithPasskey(
   response: AuthenticationResponseJSON,
   client: Client,
 ): Promise<IdentityRefusal | null> {
-  const owner = await finishPasskeySignIn(response, client);
-  if (owner?.id !== user.id) return { message: "That passkey is not one of this account's." };
+  if (!(await finishPasskeySignIn(response, client, { onlyUserId: user.id }))) {
+    return { message: "That passkey was not accepted: use one of this account's, and try again." };
+  }
   await markConfirmed(session, user, client);
   return null;
 }

@@ -143,12 +143,18 @@ export async function beginPasskeySignIn(now: Date = new Date()): Promise<Public
  * The user a passkey's answer proves, or null: a passkey we do not know (or
  * one removed), an answer to no challenge of ours (or a used or expired one),
  * another origin or RP ID, no user verification, a bad signature, or a
- * signature counter that did not move on (a cloned authenticator).
+ * signature counter that did not move on (a cloned authenticator); with
+ * `onlyUserId`, any passkey but that user's.
  */
-export async function finishPasskeySignIn(response: AuthenticationResponseJSON, client: Client, now: Date = new Date()): Promise<PublicUser | null> {
+export async function finishPasskeySignIn(
+  response: AuthenticationResponseJSON,
+  client: Client,
+  { onlyUserId, now = new Date() }: { onlyUserId?: number; now?: Date } = {},
+): Promise<PublicUser | null> {
   const { rpId, origin } = webAuthn();
   const passkey = await findPasskey(response.id);
-  if (!passkey) return null;
+  // "Confirm it's you" takes only the user's own: another's is refused before it counts as used.
+  if (!passkey || (onlyUserId !== undefined && passkey.userId !== onlyUserId)) return null;
   // The handle the authenticator keeps for the account (beginPasskeyRegistration) must be this passkey's user.
   if (response.response.userHandle && response.response.userHandle !== Buffer.from(String(passkey.userId)).toString("base64url")) return null;
   const verification = await verifyAuthenticationResponse({

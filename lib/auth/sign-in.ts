@@ -5,8 +5,8 @@ import { setSessionCookie } from "../session/cookie";
 import { createSession, generateSessionToken, pruneSessions, type NewSession } from "../session/store";
 import { findUserByUsername, findUserWithHash, upgradePasswordHash, type PublicUser } from "./accounts";
 import { deviceIdFor, rememberDevice } from "./device-cookie";
-import { finishPasskeySignIn } from "./passkeys";
-import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
+import { beginPasskeySignIn, finishPasskeySignIn } from "./passkeys";
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { needsRehash, verifyAgainstDummyHash, verifyPassword } from "./password";
 import { HashingBusyError } from "./password-workers";
 import {
@@ -154,6 +154,15 @@ const notingThrottled = new Map<string, Promise<void>>();
 export async function authenticateWithPasskey(response: AuthenticationResponseJSON, client: Client): Promise<PublicUser | null> {
   await consumeAttempt([signInsKey(client.ip)]);
   return finishPasskeySignIn(response, client);
+}
+
+/**
+ * A challenge for a passkey sign-in. Each is a row until it expires, so asking
+ * counts against the network's sign-in volume too. Throws ThrottledError.
+ */
+export async function challengeForPasskeySignIn(client: Client): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  await consumeAttempt([signInsKey(client.ip)]);
+  return beginPasskeySignIn();
 }
 
 /** Starts a session for a user who just proved who they are, and sets its cookie. */

@@ -4,6 +4,7 @@ import QRCode from "qrcode";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { failWrites, insertUser, isInjectedFailure, resetToUsers } from "../../test/db";
 import { db } from "../db/client";
+import { insertPasskey } from "../db/passkeys";
 import { findTwoFactorState } from "../db/two-factor";
 import { UserNotFoundError } from "../db/users";
 import { createSession, generateSessionToken, validateSessionToken } from "../session/store";
@@ -178,7 +179,34 @@ describe("resetTwoFactor", () => {
     ]);
   });
 
-  it("changes nothing for a user without it on, a set-up in progress included", async () => {
+  /** A passkey of `user`'s (a placeholder key: nothing here checks a signature). */
+  async function addPasskey(user: { id: number }, id: string): Promise<void> {
+    await insertPasskey({ id, userId: user.id, name: "Laptop", publicKey: new Uint8Array([1]), counter: 0n, transports: "internal" });
+  }
+
+  it("removes the passkeys of a user without TOTP, ends their sessions, and leaves other users' passkeys", async () => {
+    const bob = await insertUser("bob");
+    await addPasskey(alice, "alice-laptop");
+    await addPasskey(alice, "alice-phone");
+    await addPasskey(bob, "bob-laptop");
+    const token = await signIn(alice);
+
+    expect(await resetTwoFactor("alice", OPERATOR, later(60))).toBe(1);
+
+    expect(await db.passkey.findMany({ select: { id: true } })).toEqual([{ id: "bob-laptop" }]);
+    expect(await validateSessionToken(token, alice.id, later(61))).toEqual({ ok: false, reason: "revoked" });
+    expect(await events()).toEqual(["two_factor_reset"]);
+  });
+
+  it("removes both TOTP and passkeys from a user with both", async () => {
+    await turnOn();
+    await addPasskey(alice, "alice-laptop");
+    expect(await resetTwoFactor("alice", OPERATOR, later(60))).toBe(0);
+    expect(await isTwoFactorEnabled(alice.id)).toBe(false);
+    expect(await db.passkey.count()).toBe(0);
+  });
+
+  it("changes nothing for a user with neither TOTP on nor passkeys, a set-up in progress included", async () => {
     const setup = await beginTotpSetup(alice);
     const token = await signIn(alice);
     expect(await resetTwoFactor("alice", OPERATOR, later(60))).toBeNull();
@@ -203,5 +231,16 @@ describe("resetTwoFactor", () => {
     expect(await isTwoFactorEnabled(alice.id)).toBe(true);
     expect((await validateSessionToken(token, alice.id, later(61))).ok).toBe(true);
     expect(await verifySecondFactor(alice, codes[0]!, CLIENT, later(61))).toBe("recovery");
+  });
+
+  it("writes all of it or none: without its audit row, the passkeys stay", async () => {
+    await addPasskey(alice, "alice-laptop");
+    const restore = await failWrites("SecurityEvent", "INSERT");
+    try {
+      await expect(resetTwoFactor("alice", OPERATOR, later(60))).rejects.toSatisfy(isInjectedFailure);
+    } finally {
+      await restore();
+    }
+    expect(await db.passkey.count({ where: { userId: alice.id } })).toBe(1);
   });
 });

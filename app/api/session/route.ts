@@ -6,7 +6,7 @@ import { getCurrentUser } from "@/lib/dal";
 import { readDeviceCookie } from "@/lib/auth/device-cookie";
 import { isCrossSiteRequest } from "@/lib/http/origin";
 import { readBody } from "@/lib/http/body";
-import { crossSiteRefused, jsonResponse } from "@/lib/http/json";
+import { crossSiteRefused, jsonResponse, tooManyRequests } from "@/lib/http/json";
 import { getClient } from "@/lib/http/client-address";
 import { CLEAR_SITE_DATA_ON_SIGN_OUT } from "@/lib/http/security-headers";
 import { HashingBusyError, secondFactorRefusal, ThrottledError } from "@/lib/auth/errors";
@@ -37,7 +37,7 @@ export async function POST(request: Request): Promise<Response> {
     try {
       user = await authenticate(parsed.data, client, { deviceCookie });
     } catch (error) {
-      if (error instanceof ThrottledError) return jsonResponse({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
+      if (error instanceof ThrottledError) return tooManyRequests(error.message, error.retryAfterSeconds);
       // Every password worker busy and the queue full: the server, not this client, is over its limit.
       if (error instanceof HashingBusyError) return jsonResponse({ error: error.message }, 503, { "Retry-After": "1" });
       throw error;
@@ -49,7 +49,7 @@ export async function POST(request: Request): Promise<Response> {
       try {
         if (!(await checkSecondFactor(user, code, client, { deviceCookie }))) return jsonResponse({ error: "Invalid code" }, 401);
       } catch (error) {
-        if (error instanceof ThrottledError) return jsonResponse({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
+        if (error instanceof ThrottledError) return tooManyRequests(error.message, error.retryAfterSeconds);
         if (secondFactorRefusal(error)) return jsonResponse({ error: "Two-factor authentication unavailable" }, 503, { "Retry-After": "60" });
         throw error;
       }

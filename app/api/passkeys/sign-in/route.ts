@@ -6,7 +6,7 @@ import { arePasskeysAvailable, authenticationResponseSchema } from "@/lib/auth/p
 import { authenticateWithPasskey, startSession } from "@/lib/auth/sign-in";
 import { readBody } from "@/lib/http/body";
 import { getClient } from "@/lib/http/client-address";
-import { crossSiteRefused, jsonResponse } from "@/lib/http/json";
+import { crossSiteRefused, jsonResponse, tooManyRequests } from "@/lib/http/json";
 import { isCrossSiteRequest } from "@/lib/http/origin";
 import { catchUnavailable, serviceUnavailableJson } from "@/lib/http/service-unavailable";
 
@@ -30,7 +30,7 @@ export async function POST(request: Request): Promise<Response> {
     try {
       user = await authenticateWithPasskey(parsed.data as AuthenticationResponseJSON, client);
     } catch (error) {
-      if (error instanceof ThrottledError) return jsonResponse({ error: error.message }, 429, { "Retry-After": String(error.retryAfterSeconds) });
+      if (error instanceof ThrottledError) return tooManyRequests(error.message, error.retryAfterSeconds);
       throw error;
     }
     if (!user) return jsonResponse({ error: "Passkey not recognised" }, 401);
