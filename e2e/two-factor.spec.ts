@@ -10,6 +10,7 @@ import {
   browserSeal,
   browserSessionCookie,
   expect,
+  runUsersCli,
   securityEvents,
   sessionIdOf,
   sessionSecret,
@@ -193,12 +194,27 @@ test.describe("signing in with a second factor", () => {
     await expect(page).toHaveURL(/\/login\/two-factor/);
   });
 
+  test("a password changed between the two steps ends the pending sign-in: the old password's step cannot be finished", async ({ page, context, user }) => {
+    const { app } = await withTwoFactor(page, user);
+    // Someone who knows the old password passes the first step...
+    await passPassword(page, user);
+    // ...and the owner changes the password before the code is in.
+    const changed = runUsersCli(["passwd", user.username, "--password-stdin"], "a wholly different passphrase 9\n");
+    expect(changed.status, changed.stderr).toBe(0);
+    await enterCode(page, await app.nextCode());
+    await expect(formError(page)).toHaveText("Your account changed since you entered your password. Sign in again.");
+    await expect(page.getByRole("link", { name: "Sign in again" }).first()).toBeVisible();
+    expect(await browserSessionCookie(context)).toBeUndefined();
+    await page.goto("/dashboard");
+    await expect(page).toHaveURL("/login?next=%2Fdashboard");
+  });
+
   test("a pending sign-in expires after 5 minutes, whatever the cookie's own lifetime", async ({ page, context, user }) => {
     await signIn(page, user);
     await setUpTwoFactor(page);
     const sixMinutesAgo = Date.now() - 6 * 60_000;
     const stale = await sealData(
-      { kind: "pending-sign-in", uid: userIdOf(user.username), username: user.username, persistent: false, passwordAt: sixMinutesAgo, expiresAt: sixMinutesAgo + 5 * 60_000 },
+      { kind: "pending-sign-in", uid: userIdOf(user.username), username: user.username, persistent: false, passwordAt: sixMinutesAgo, expiresAt: sixMinutesAgo + 5 * 60_000, passwordStamp: "any" },
       { password: { 1: sessionSecret() }, ttl: 3600 },
     );
     await context.clearCookies();

@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { readDeviceCookie } from "@/lib/auth/device-cookie";
 import { HashingBusyError, secondFactorRefusal, ThrottledError } from "@/lib/auth/errors";
 import { deletePendingSignInCookie, readPendingSignIn, setPendingSignInCookie } from "@/lib/auth/pending-sign-in";
-import { authenticate, checkSecondFactor, startSession } from "@/lib/auth/sign-in";
+import { authenticate, checkSecondFactor, pendingSignInStillHolds, startSession } from "@/lib/auth/sign-in";
 import { signOutThisBrowser } from "@/lib/auth/sign-out";
 import { signUp, type SignUpRefusal } from "@/lib/auth/sign-up";
 import { credentialsSchema, firstIssue, formString, type Credentials } from "@/lib/auth/validation";
@@ -51,7 +51,7 @@ async function signIn(credentials: Credentials, formData: FormData, typedUsernam
   if (!user) return { error: "Invalid username or password.", username: typedUsername };
   const persistent = formData.get("remember") === "on";
   if (user.secondFactor) {
-    await setPendingSignInCookie({ uid: user.id, username: user.username, persistent, passwordAt: new Date() });
+    await setPendingSignInCookie({ uid: user.id, username: user.username, persistent, passwordAt: new Date(), passwordStamp: user.passwordStamp });
     return "second-factor";
   }
   await startSession(user, { persistent, client });
@@ -69,6 +69,8 @@ export async function secondFactorAction(_previous: SecondFactorState, formData:
     async (): Promise<SecondFactorState | null> => {
       const pending = await readPendingSignIn();
       if (!pending) return { expired: true, error: "This sign-in has expired. Sign in again." };
+      // Its cookie stays: deleting it would re-render this page as "expired" and lose the reason.
+      if (!(await pendingSignInStillHolds(pending))) return { expired: true, error: "Your account changed since you entered your password. Sign in again." };
       const client = await getClient();
       const user = { id: pending.uid, username: pending.username };
       try {

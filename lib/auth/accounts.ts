@@ -52,10 +52,12 @@ export async function setPasswordAndSignOut(username: string, password: string, 
 
 /**
  * Replaces the hash of a password just proved right with one at today's
- * BCRYPT_COST, unless the password changed in the meantime.
+ * BCRYPT_COST, unless the password changed in the meantime. Returns the hash
+ * now stored, or null when it changed (and is another password's).
  */
-export async function upgradePasswordHash(userId: number, oldHash: string, password: string): Promise<void> {
-  await replacePasswordHash(userId, oldHash, await hashPassword(password));
+export async function upgradePasswordHash(userId: number, oldHash: string, password: string): Promise<string | null> {
+  const newHash = await hashPassword(password);
+  return (await replacePasswordHash(userId, oldHash, newHash)) ? newHash : null;
 }
 
 /** Deletes the user and with them their sessions: signed out everywhere at once. Throws UserNotFoundError. */

@@ -4,7 +4,7 @@ import { getSessionOptions } from "../session/seal";
 import { openPendingSignIn, PENDING_SIGN_IN_SECONDS, sealPendingSignIn } from "./pending-sign-in";
 
 const PASSWORD_AT = new Date();
-const PENDING = { uid: 7, username: "alice", persistent: true, passwordAt: PASSWORD_AT };
+const PENDING = { uid: 7, username: "alice", persistent: true, passwordAt: PASSWORD_AT, passwordStamp: "s".repeat(22) };
 const after = (seconds: number) => new Date(PASSWORD_AT.getTime() + seconds * 1000);
 
 afterEach(() => {

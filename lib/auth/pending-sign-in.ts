@@ -16,16 +16,26 @@ export const PENDING_SIGN_IN_SECONDS = 5 * 60;
 // iron's own expiry as well, a little later, in case a clock is off.
 const sealOptions = () => ({ password: getSessionConfig().secrets, ttl: PENDING_SIGN_IN_SECONDS + 60 });
 
-export type PendingSignIn = { uid: number; username: string; persistent: boolean; passwordAt: Date };
+/** `passwordStamp`: which password was passed (lib/auth/sign-in.ts pendingSignInStillHolds). */
+export type PendingSignIn = { uid: number; username: string; persistent: boolean; passwordAt: Date; passwordStamp: string };
 
-type Sealed = { kind: "pending-sign-in"; uid: number; username: string; persistent: boolean; passwordAt: number; expiresAt: number };
+type Sealed = {
+  kind: "pending-sign-in";
+  uid: number;
+  username: string;
+  persistent: boolean;
+  passwordAt: number;
+  expiresAt: number;
+  passwordStamp: string;
+};
 
-export async function sealPendingSignIn({ uid, username, persistent, passwordAt }: PendingSignIn): Promise<string> {
+export async function sealPendingSignIn({ uid, username, persistent, passwordAt, passwordStamp }: PendingSignIn): Promise<string> {
   const sealed: Sealed = {
     kind: "pending-sign-in",
     uid,
     username,
     persistent,
+    passwordStamp,
     passwordAt: passwordAt.getTime(),
     expiresAt: passwordAt.getTime() + PENDING_SIGN_IN_SECONDS * 1000,
   };
@@ -36,10 +46,11 @@ export async function sealPendingSignIn({ uid, username, persistent, passwordAt 
 export async function openPendingSignIn(seal: string | undefined, now: Date = new Date()): Promise<PendingSignIn | null> {
   if (!seal) return null;
   const data = await unsealData<Partial<Sealed>>(seal, sealOptions()).catch(() => ({}));
-  const { kind, uid, username, persistent, passwordAt, expiresAt } = data as Partial<Sealed>;
+  const { kind, uid, username, persistent, passwordAt, expiresAt, passwordStamp } = data as Partial<Sealed>;
   if (kind !== "pending-sign-in" || !Number.isSafeInteger(uid) || typeof username !== "string" || typeof persistent !== "boolean") return null;
+  if (typeof passwordStamp !== "string") return null;
   if (typeof passwordAt !== "number" || typeof expiresAt !== "number" || now.getTime() >= expiresAt) return null;
-  return { uid: uid!, username, persistent, passwordAt: new Date(passwordAt) };
+  return { uid: uid!, username, persistent, passwordAt: new Date(passwordAt), passwordStamp };
 }
 
 // The cookie: HttpOnly, SameSite=Lax, `__Host-` where cookies are Secure (as

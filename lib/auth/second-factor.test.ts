@@ -8,10 +8,10 @@ import { db } from "../db/client";
 import { disableTotp, findTwoFactorState } from "../db/two-factor";
 import type { Client } from "../http/client-address";
 import { createSession, generateSessionToken, type ValidatedSession } from "../session/store";
-import { createUser, type PublicUser } from "./accounts";
+import { createUser, setPasswordAndSignOut, type PublicUser } from "./accounts";
 import { confirmIdentity } from "./confirm-identity";
 import { signDeviceCookie } from "./device-cookie";
-import { authenticate, checkSecondFactor } from "./sign-in";
+import { authenticate, checkSecondFactor, pendingSignInStillHolds } from "./sign-in";
 import { ThrottledError } from "./throttle";
 import { TotpKeyError } from "./totp-secret";
 import { base32Decode, hotp, totpStep } from "./totp";
@@ -123,7 +123,7 @@ describe("checkSecondFactor", () => {
   it("keeps wrong codes off the password's count: with codes blocked, the password still signs in", async () => {
     await guessWrong(5);
     expect(await throttledBy(check(await unusedCode()))).toBeInstanceOf(ThrottledError);
-    expect(await authenticate({ username: "alice", password: PASSWORD }, HOME)).toEqual({ ...alice, secondFactor: true });
+    expect(await authenticate({ username: "alice", password: PASSWORD }, HOME)).toMatchObject({ ...alice, secondFactor: true });
     expect(await failuresOf("account:alice")).toBe(0);
   });
 
@@ -228,5 +228,44 @@ describe("confirmIdentity", () => {
     expect(await confirm(PASSWORD, "")).toBeNull();
     expect((await storedAuthenticatedAt()).getTime()).toBeGreaterThanOrEqual(before);
     expect(await events("reauthenticated")).toHaveLength(1);
+  });
+});
+
+describe("pendingSignInStillHolds", () => {
+  const passPassword = async () => (await authenticate({ username: "alice", password: PASSWORD }, HOME))!;
+
+  it("holds for the password just passed, with two-factor authentication on", async () => {
+    const user = await passPassword();
+    expect(user.secondFactor).toBe(true);
+    expect(await pendingSignInStillHolds({ uid: alice.id, passwordStamp: user.passwordStamp })).toBe(true);
+  });
+
+  it("ends when the password changes before the code: the old password's step cannot be finished", async () => {
+    const { passwordStamp } = await passPassword();
+    try {
+      await setPasswordAndSignOut("alice", "a wholly different passphrase 9");
+      expect(await pendingSignInStillHolds({ uid: alice.id, passwordStamp })).toBe(false);
+    } finally {
+      await setPasswordAndSignOut("alice", PASSWORD);
+    }
+  });
+
+  it("ends when two-factor authentication is turned off (an operator's mfa-reset) before the code", async () => {
+    const { passwordStamp } = await passPassword();
+    await disableTotp(alice.id);
+    expect(await pendingSignInStillHolds({ uid: alice.id, passwordStamp })).toBe(false);
+  });
+
+  it("holds across the hash's upgrade to today's BCRYPT_COST, which the password step itself makes", async () => {
+    vi.stubEnv("BCRYPT_COST", "11");
+    try {
+      const { passwordStamp } = await passPassword();
+      expect((await db.user.findUnique({ where: { id: alice.id } }))!.passwordHash.startsWith("$2b$11$")).toBe(true);
+      expect(await pendingSignInStillHolds({ uid: alice.id, passwordStamp })).toBe(true);
+    } finally {
+      vi.unstubAllEnvs();
+      vi.stubEnv("TOTP_ENCRYPTION_KEY", "t".repeat(32));
+      await setPasswordAndSignOut("alice", PASSWORD);
+    }
   });
 });

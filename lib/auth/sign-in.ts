@@ -1,8 +1,10 @@
 import "server-only";
+import { createHash } from "node:crypto";
 import { hasRecentEvent, recordEvent } from "../audit";
 import type { Client } from "../http/client-address";
 import { setSessionCookie } from "../session/cookie";
 import { createSession, generateSessionToken, pruneSessions, type NewSession } from "../session/store";
+import { findSignInState } from "../db/users";
 import { findUserByUsername, findUserWithHash, upgradePasswordHash, type PublicUser } from "./accounts";
 import { deviceIdFor, rememberDevice } from "./device-cookie";
 import { beginPasskeySignIn, finishPasskeySignIn } from "./passkeys";
@@ -60,12 +62,32 @@ export async function authenticate(
   }
   const { id, passwordHash, totpEnabledAt } = user;
   // A hash made at another BCRYPT_COST would time differently from the dummy hash.
-  if (needsRehash(passwordHash)) await upgradePasswordHash(id, passwordHash, password);
-  return { id, username, secondFactor: totpEnabledAt !== null };
+  const storedHash = needsRehash(passwordHash) ? ((await upgradePasswordHash(id, passwordHash, password)) ?? passwordHash) : passwordHash;
+  return { id, username, secondFactor: totpEnabledAt !== null, passwordStamp: passwordStampOf(storedHash) };
 }
 
-/** A user whose password was right, and whether a second factor must follow before a session. */
-export type AuthenticatedUser = PublicUser & { secondFactor: boolean };
+/**
+ * A user whose password was right, whether a second factor must follow before
+ * a session, and a stamp of the password's stored hash, which a pending
+ * sign-in keeps (pendingSignInStillHolds).
+ */
+export type AuthenticatedUser = PublicUser & { secondFactor: boolean; passwordStamp: string };
+
+/** 128 bits of the hash's SHA-256: tells a changed password without carrying the hash about. */
+function passwordStampOf(passwordHash: string): string {
+  return createHash("sha256").update(passwordHash).digest("base64url").slice(0, 22);
+}
+
+/**
+ * Whether a pending sign-in (lib/auth/pending-sign-in.ts) may still be
+ * finished: the password it passed is still the user's, and two-factor
+ * authentication is still on. A password changed, or an operator's mfa-reset,
+ * in its 5 minutes ends it.
+ */
+export async function pendingSignInStillHolds({ uid, passwordStamp }: { uid: number; passwordStamp: string }): Promise<boolean> {
+  const state = await findSignInState(uid);
+  return state !== null && state.totpEnabledAt !== null && passwordStampOf(state.passwordHash) === passwordStamp;
+}
 
 /**
  * The second factor, for a user whose password was just right (or who is

@@ -90,8 +90,15 @@ export async function setPasswordHashAndSignOut(
 }
 
 /** Only while the hash is still `oldHash`: a password changed in the meantime stays changed. */
-export async function replacePasswordHash(userId: number, oldHash: string, newHash: string): Promise<void> {
-  await db.user.updateMany({ where: { id: userId, passwordHash: oldHash }, data: { passwordHash: newHash } });
+/** Replaces the hash if it is still `oldHash`; false when it changed meanwhile. */
+export async function replacePasswordHash(userId: number, oldHash: string, newHash: string): Promise<boolean> {
+  const { count } = await db.user.updateMany({ where: { id: userId, passwordHash: oldHash }, data: { passwordHash: newHash } });
+  return count === 1;
+}
+
+/** The password hash and whether two-factor authentication is on, by user id: what a pending sign-in is checked against. */
+export async function findSignInState(userId: number): Promise<{ passwordHash: string; totpEnabledAt: Date | null } | null> {
+  return db.user.findUnique({ where: { id: userId }, select: { passwordHash: true, totpEnabledAt: true } });
 }
 
 /** Deleting the row deletes the user's sessions with it (ON DELETE CASCADE): signed out everywhere at once. */
