@@ -11,6 +11,8 @@ import { getClient } from "./http/client-address";
 import { requestSeal } from "./session/cookie";
 import { checkSessionSeal, isRecentSignIn, type ValidatedSession } from "./session/store";
 
+export type { ValidatedSession };
+
 /**
  * This request's session and user, checked against the database: one query for
  * both, once per request (React's cache() shares the answer within it).
@@ -40,8 +42,8 @@ export async function requireSession(returnTo: string): Promise<ValidatedSession
  * which comes back to `returnTo` afterwards.
  */
 export async function requireRecentSignIn(returnTo: string): Promise<ValidatedSession> {
-  const current = await requireSession(returnTo);
-  if (!isRecentSignIn(current.session)) redirect(confirmIdentityPath(returnTo));
+  const current = await requireSessionWithRecentSignIn(returnTo);
+  if (!current) redirect(confirmIdentityPath(returnTo));
   return current;
 }
 

@@ -1,8 +1,6 @@
 "use client";
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/browser";
-import { useState } from "react";
-import { describePasskeyError } from "./passkey-error";
-import { useHydrated } from "./use-hydrated";
+import { usePasskeyCeremony } from "./passkey-ceremony";
 
 type Props = {
   label: string;
@@ -20,31 +18,22 @@ type Props = {
  * so without it.
  */
 export function PasskeyButton({ label, next, finish }: Props) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const ready = useHydrated();
+  const { error, busy, ready, run } = usePasskeyCeremony();
 
-  async function run() {
-    setBusy(true);
-    setError(null);
-    try {
+  const signIn = () =>
+    run(async () => {
       const challenge = await fetch("/api/passkeys/sign-in/options", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
       const body = (await challenge.json().catch(() => ({}))) as { options?: PublicKeyCredentialRequestOptionsJSON; error?: string };
-      if (!challenge.ok || !body.options) return setError(body.error ?? "Service unavailable, try again shortly.");
+      if (!challenge.ok || !body.options) return body.error ?? "Service unavailable, try again shortly.";
       const { startAuthentication } = await import("@simplewebauthn/browser");
       const result = await finish(await startAuthentication({ optionsJSON: body.options }));
-      if (result.error) return setError(result.error);
-      window.location.assign(next);
-    } catch (failure) {
-      setError(describePasskeyError(failure));
-    } finally {
-      setBusy(false);
-    }
-  }
+      if (!result.error) window.location.assign(next);
+      return result.error;
+    });
 
   return (
     <div className="passkey-button">
-      <button type="button" className="secondary" onClick={run} disabled={!ready || busy}>
+      <button type="button" className="secondary" onClick={signIn} disabled={!ready || busy}>
         {label}
       </button>
       {/* Shown until the page's JavaScript runs: without it, that is for good. */}

@@ -95,37 +95,35 @@ describe("beginPasskeySignIn", () => {
 });
 
 describe("finishPasskeySignIn", () => {
-  it("refuses an answer from a credential this server does not know, signing no one in", async () => {
-    await addPasskey(alice.id, "alice-laptop", "internal");
+  /** An answer shaped as a browser's for `credentialId`, to a fresh challenge of ours, with no real signature: refused before one is checked. */
+  async function unsignedAnswer(credentialId: string, userId: number): Promise<{ challenge: string; answer: AuthenticationResponseJSON }> {
     const { challenge } = await beginPasskeySignIn(NOW);
     const clientData = { type: "webauthn.get", challenge, origin: "https://login.example.com", crossOrigin: false };
     const answer: AuthenticationResponseJSON = {
-      id: "unknown-credential",
-      rawId: "unknown-credential",
+      id: credentialId,
+      rawId: credentialId,
       type: "public-key",
       clientExtensionResults: {},
       response: {
         clientDataJSON: base64url(JSON.stringify(clientData)),
         authenticatorData: base64url("not checked"),
         signature: base64url("not checked"),
-        userHandle: base64url(String(alice.id)),
+        userHandle: base64url(String(userId)),
       },
     };
+    return { challenge, answer };
+  }
+
+  it("refuses an answer from a credential this server does not know, signing no one in", async () => {
+    await addPasskey(alice.id, "alice-laptop", "internal");
+    const { answer } = await unsignedAnswer("unknown-credential", alice.id);
     expect(await finishPasskeySignIn(answer, CLIENT, { now: NOW })).toBeNull();
     expect(await db.securityEvent.count({ where: { type: "passkey_used" } })).toBe(0);
   });
 
   it("refuses, for \"Confirm it's you\", another user's passkey before it counts as used: its challenge stays", async () => {
     await addPasskey(bob.id, "bob-phone", "internal");
-    const { challenge } = await beginPasskeySignIn(NOW);
-    const clientData = { type: "webauthn.get", challenge, origin: "https://login.example.com", crossOrigin: false };
-    const answer: AuthenticationResponseJSON = {
-      id: "bob-phone",
-      rawId: "bob-phone",
-      type: "public-key",
-      clientExtensionResults: {},
-      response: { clientDataJSON: base64url(JSON.stringify(clientData)), authenticatorData: base64url("x"), signature: base64url("x"), userHandle: base64url(String(bob.id)) },
-    };
+    const { challenge, answer } = await unsignedAnswer("bob-phone", bob.id);
     expect(await finishPasskeySignIn(answer, CLIENT, { onlyUserId: bob.id + 1000, now: NOW })).toBeNull();
     // Refused before verification: the challenge was not even taken.
     expect(await consumeChallenge(challenge, "authentication", null, NOW)).toBe(true);

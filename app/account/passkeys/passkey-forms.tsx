@@ -1,8 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useActionState, useState, type FormEvent } from "react";
-import { describePasskeyError } from "@/app/ui/passkey-error";
-import { useHydrated } from "@/app/ui/use-hydrated";
+import { useActionState, type FormEvent } from "react";
+import { usePasskeyCeremony } from "@/app/ui/passkey-ceremony";
 import { finishPasskeyRegistrationAction, removePasskeyAction, startPasskeyRegistrationAction, type RemovePasskeyState } from "./actions";
 
 /**
@@ -12,31 +11,23 @@ import { finishPasskeyRegistrationAction, removePasskeyAction, startPasskeyRegis
  */
 export function AddPasskeyForm({ nameMaxLength }: { nameMaxLength: number }) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const ready = useHydrated();
+  const { error, setError, busy, ready, run } = usePasskeyCeremony();
 
-  async function add(event: FormEvent<HTMLFormElement>) {
+  function add(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
     const name = String(new FormData(form).get("name") ?? "").trim();
     if (name === "") return setError('Name the passkey, e.g. "Work laptop".');
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const start = await startPasskeyRegistrationAction();
       if ("confirmFirst" in start) return router.push(start.confirmFirst);
-      if ("error" in start) return setError(start.error);
+      if ("error" in start) return start.error;
       const { startRegistration } = await import("@simplewebauthn/browser");
       const result = await finishPasskeyRegistrationAction(name, await startRegistration({ optionsJSON: start.options }));
       if (result.confirmFirst) return router.push(result.confirmFirst);
-      if (result.error) return setError(result.error);
+      if (result.error) return result.error;
       form.reset();
-    } catch (failure) {
-      setError(describePasskeyError(failure));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

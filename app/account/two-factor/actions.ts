@@ -5,8 +5,8 @@ import { confirmIdentity } from "@/lib/auth/confirm-identity";
 import { readDeviceCookie } from "@/lib/auth/device-cookie";
 import { beginTotpSetup, confirmTotpSetup, renewRecoveryCodes, turnOffTwoFactor } from "@/lib/auth/two-factor";
 import { formString, type FieldErrors } from "@/lib/auth/validation";
-import { requireRecentSignIn, requireSession } from "@/lib/dal";
-import { getClient } from "@/lib/http/client-address";
+import { requireRecentSignIn, requireSession, type ValidatedSession } from "@/lib/dal";
+import { getClient, type Client } from "@/lib/http/client-address";
 import { catchUnavailable, UNAVAILABLE_FORM_MESSAGE } from "@/lib/http/service-unavailable";
 
 const PAGE = "/account/two-factor";
@@ -72,13 +72,11 @@ export async function turnOffAction(_previous: TwoFactorFormState, formData: For
   redirect(PAGE);
 }
 
-type Session = Awaited<ReturnType<typeof requireSession>>;
-
 /** Runs `work` once the password and a current code (app or recovery) prove it's the user, as "Confirm it's you" does. */
 async function withPasswordAndCode<T extends TwoFactorFormState | null>(
   form: string,
   formData: FormData,
-  work: (current: Session, client: Awaited<ReturnType<typeof getClient>>) => Promise<T>,
+  work: (current: ValidatedSession, client: Client) => Promise<T>,
 ): Promise<TwoFactorFormState | T> {
   return catchUnavailable<TwoFactorFormState | T>(
     form,
