@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
 
-import { db, isWriteConflict, provider, transaction, transactionHolding, type Tx } from "./client";
+import { db, isWriteConflict, provider, statementName, transaction, transactionHolding, type Tx } from "./client";
 import { clearDatabase, failuresOf } from "../../test/db";
 
 const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -70,6 +70,26 @@ describe.skipIf(provider !== "postgresql")("transactionHolding on a database who
       await db.$executeRawUnsafe(`ALTER DATABASE "${name}" RESET default_transaction_isolation`);
     }
   }, 120_000);
+});
+
+// SQLite's adapter keeps its own statement cache; this is the pg pool's.
+describe.skipIf(provider !== "postgresql")("Prisma's queries on PostgreSQL", () => {
+  it("are prepared once per connection, under a name made from their text", async () => {
+    // One transaction: one connection, whose prepared statements the view lists.
+    const [before, after] = await db.$transaction(async (tx) => {
+      const prepared = () => tx.$queryRaw<Array<{ name: string; statement: string }>>`SELECT name, statement FROM pg_prepared_statements`;
+      await tx.throttle.findMany({ where: { key: "never-counted" } });
+      const before = await prepared();
+      await tx.throttle.findMany({ where: { key: "nor-this" } });
+      return [before, await prepared()];
+    });
+    const query = before.find(({ statement }) => statement.startsWith('SELECT "public"."Throttle"'));
+    expect(query, "Prisma's query among the connection's prepared statements").toBeDefined();
+    expect(query!.name).toBe(statementName({ sql: query!.statement }));
+    // The same text again prepared nothing new.
+    expect(after).toHaveLength(before.length);
+    for (const { name, statement } of after) expect(name).toBe(statementName({ sql: statement }));
+  });
 });
 
 describe("transactionHolding, several keys", () => {

@@ -7,10 +7,15 @@
 //   all busy waits at most POOL_WAIT_MS for one ("timeout exceeded when trying
 //   to connect"), as one waits for SQLite's lock (lib/db/lock-wait.ts);
 // - a connection that does not open within POOL_WAIT_MS fails the same way.
+// An idle connection is kept for a minute (pg's default: 10 s): a new one costs
+// PostgreSQL a process, the authentication and its caches, and every statement
+// prepared anew, several milliseconds of CPU each, which a burst of sign-ins
+// after a short quiet spell would otherwise pay again (docs/performance.md).
 import pg from "pg";
 import { BUSY_TIMEOUT_MS } from "./lock-wait";
 
 export const POOL_WAIT_MS = BUSY_TIMEOUT_MS;
+const IDLE_CONNECTION_MS = 60_000;
 
 export type PostgresSettings = { url: string; poolSize: number; statementTimeoutMs: number };
 
@@ -19,6 +24,7 @@ export function createPool({ url, poolSize, statementTimeoutMs }: PostgresSettin
     connectionString: url,
     max: poolSize,
     connectionTimeoutMillis: POOL_WAIT_MS,
+    idleTimeoutMillis: IDLE_CONNECTION_MS,
     statement_timeout: statementTimeoutMs,
     // A transaction left open by a crashed request must not hold locks for long.
     idle_in_transaction_session_timeout: Math.max(statementTimeoutMs * 2, 10_000),
