@@ -72,8 +72,10 @@ describe.skipIf(provider !== "postgresql")("transactionHolding on a database who
   }, 120_000);
 });
 
-// SQLite's adapter keeps its own statement cache; this is the pg pool's.
-describe.skipIf(provider !== "postgresql")("Prisma's queries on PostgreSQL", () => {
+// Named statements are the pg pool's; SQLite's adapter keeps a statement cache of its own.
+const notPostgres = provider === "postgresql" ? null : "statement names are PostgreSQL's";
+
+describe.skipIf(notPostgres !== null)(`Prisma's queries on PostgreSQL${notPostgres ? ` (skipped: ${notPostgres})` : ""}`, () => {
   it("are prepared once per connection, under a name made from their text", async () => {
     // One transaction: one connection, whose prepared statements the view lists.
     const [before, after] = await db.$transaction(async (tx) => {
