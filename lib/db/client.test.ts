@@ -6,7 +6,8 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { beforeEach, describe, expect, it } from "vitest";
 
-import { db, isWriteConflict, provider, statementName, transaction, transactionHolding, type Tx } from "./client";
+import { db, isWriteConflict, provider, transaction, transactionHolding, type Tx } from "./client";
+import { statementName } from "./postgres";
 import { clearDatabase, failuresOf } from "../../test/db";
 
 const projectRoot = fileURLToPath(new URL("../..", import.meta.url));

@@ -1,12 +1,11 @@
 import "server-only";
-import { createHash } from "node:crypto";
 import { Prisma, PrismaClient } from "../generated/prisma/client";
 import { PrismaClient as PostgresPrismaClient } from "../generated/postgresql/client";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type pg from "pg";
 import { getDatabaseConfig } from "../config";
 import { BUSY_TIMEOUT_MS } from "./lock-wait";
-import { createPool, readPrepared as readPreparedOnPool, type PreparedRead } from "./postgres";
+import { createPool, readPrepared as readPreparedOnPool, statementName, type PreparedRead } from "./postgres";
 import { ReopeningSqliteAdapter } from "./sqlite-adapter";
 
 export type { PreparedRead };
@@ -35,25 +34,6 @@ function connect(): Database {
   const postgres = new PostgresPrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: statementName }) });
   return { provider: "postgresql", client: postgres as unknown as PrismaClient, postgres, pool };
 }
-
-/**
- * A name for each distinct SQL text Prisma sends, so that each connection of
- * the pool parses and plans it once and then only binds and runs it (the
- * adapter's documented statementNameGenerator; without it every query is
- * parsed anew). A sign-in's statements cost PostgreSQL about a quarter less
- * CPU (docs/performance.md). The session lookup of every signed-in request is
- * named the same way (readPrepared).
- */
-export function statementName({ sql }: { sql: string }): string {
-  let name = statementNames.get(sql);
-  if (name === undefined) {
-    name = `prisma_${createHash("sha256").update(sql).digest("hex").slice(0, 32)}`;
-    statementNames.set(sql, name);
-  }
-  return name;
-}
-
-const statementNames = new Map<string, string>();
 
 const database = (globalForPrisma.keycardDatabase ??= connect());
 
