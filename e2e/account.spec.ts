@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import {
   createUser,
   expect,
+  forgeHiddenField,
   newClientIp,
   sessionIdOf,
   signInThroughForm,
@@ -120,9 +121,7 @@ test.describe("active sessions", () => {
     await openAccount(page, user);
 
     const theirs = sessionList(page).filter({ hasNotText: "This device" });
-    await theirs.locator('input[name="sessionId"]').evaluate((input, id) => {
-      (input as HTMLInputElement).value = id;
-    }, await sessionIdOf(victim));
+    await forgeHiddenField(page, theirs.locator('input[name="sessionId"]'), await sessionIdOf(victim));
     const answered = page.waitForResponse((response) => response.request().method() === "POST");
     await theirs.getByRole("button", { name: "Revoke" }).click();
     expect((await answered).status()).toBeLessThan(400);
@@ -140,9 +139,7 @@ test.describe("active sessions", () => {
     await openAccount(page, user);
 
     const theirs = sessionList(page).filter({ hasNotText: "This device" });
-    await theirs.locator('input[name="sessionId"]').evaluate((input) => {
-      (input as HTMLInputElement).value = "not-a-session\u0000id";
-    });
+    await forgeHiddenField(page, theirs.locator('input[name="sessionId"]'), "not-a-session\u0000id");
     const answered = page.waitForResponse((response) => response.request().method() === "POST");
     await theirs.getByRole("button", { name: "Revoke" }).click();
     expect((await answered).status()).toBeLessThan(400);

@@ -2,7 +2,7 @@
 // throwaway database the server under test uses (playwright.config.ts): a
 // SQLite file in the "chromium" project, a PostgreSQL database in the
 // "postgresql" one.
-import { test as base, expect, type APIResponse, type BrowserContext, type Page } from "@playwright/test";
+import { test as base, expect, type APIResponse, type BrowserContext, type Locator, type Page } from "@playwright/test";
 import bcrypt from "bcryptjs";
 import Database from "better-sqlite3";
 import { sealData, unsealData } from "iron-session";
@@ -281,6 +281,21 @@ export async function expectSentToSignIn(response: APIResponse, returnTo: string
   expect(target.origin, `Location: ${location}`).toBe(site.origin);
   expect(target.pathname, `Location: ${location}`).toBe("/login");
   expect(target.searchParams.get("next"), `Location: ${location}`).toBe(returnTo);
+}
+
+/**
+ * Edits a hidden field of a form, as an attacker would. Only once React has
+ * hydrated the page: hydration sets a hidden field back to the value it
+ * rendered, so an edit made before then is lost, the form posts the genuine
+ * value, and the test checks nothing (seen on a loaded machine). Every page
+ * whose fields the tests forge offers a passkey button, which is enabled from
+ * hydration on (app/ui/use-hydrated.ts).
+ */
+export async function forgeHiddenField(page: Page, field: Locator, value: string): Promise<void> {
+  await expect(page.getByRole("button", { name: /a passkey$/ })).toBeEnabled();
+  await field.evaluate((input, forged) => {
+    (input as HTMLInputElement).value = forged;
+  }, value);
 }
 
 export async function signInThroughForm(

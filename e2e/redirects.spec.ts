@@ -1,5 +1,5 @@
 // Strangers are sent to sign in and brought back; the way back never leaves the site.
-import { expect, expectSentToSignIn, signInThroughForm, test } from "./fixtures";
+import { expect, expectSentToSignIn, forgeHiddenField, signInThroughForm, test } from "./fixtures";
 
 test.describe("redirect and return", () => {
   test("a signed-out visit to /protected?x=1 is a 307 to /login carrying the way back", async ({ request }) => {
@@ -46,9 +46,7 @@ test.describe("open redirects after sign-in", () => {
     // The form's hidden field is the attacker's to edit: the action must check it again.
     test(`next=${JSON.stringify(next)} forged into the form stays on this site`, async ({ page, user, baseURL }) => {
       await page.goto("/login");
-      await page.locator('input[type="hidden"][name="next"]').evaluate((input, value) => {
-        (input as HTMLInputElement).value = value;
-      }, next);
+      await forgeHiddenField(page, page.locator('input[type="hidden"][name="next"]'), next);
       await signInThroughForm(page, user);
       await expect(page).toHaveURL(`${baseURL}${lands}`);
     });
