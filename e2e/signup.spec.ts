@@ -40,6 +40,18 @@ test("the sign-in page links to sign-up, whose fields password managers recognis
   await expect(confirmField(page)).toHaveAttribute("autocomplete", "new-password");
 });
 
+test("Show reveals what was typed in a password field, and Hide masks it again", async ({ page }) => {
+  await page.goto("/signup");
+  await passwordField(page).fill("what I typed");
+  const toggle = page.getByRole("button", { name: "Show" }).first();
+  await toggle.click();
+  await expect(passwordField(page)).toHaveAttribute("type", "text");
+  await expect(passwordField(page)).toHaveValue("what I typed");
+  await expect(confirmField(page), "each field has its own toggle").toHaveAttribute("type", "password");
+  await page.getByRole("button", { name: "Hide" }).click();
+  await expect(passwordField(page)).toHaveAttribute("type", "password");
+});
+
 const PROBLEMS: Array<{
   name: string;
   input: (username: string) => { username: string; password: string; confirm?: string };
@@ -173,6 +185,14 @@ test("two sign-ups racing for one new username: one account, one 'taken', no ser
 
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
+
+  // Clicked before React runs, a toggle would do nothing: it is never offered dead.
+  test("the password fields' Show toggles, which need JavaScript, are disabled", async ({ page }) => {
+    await page.goto("/signup");
+    const toggles = page.getByRole("button", { name: "Show" });
+    await expect(toggles).toHaveCount(2);
+    for (const toggle of await toggles.all()) await expect(toggle).toBeDisabled();
+  });
 
   test("a field error and then a new account, with plain form posts", async ({ page }) => {
     const username = newName();
