@@ -43,8 +43,7 @@ test("the sign-in page links to sign-up, whose fields password managers recognis
 test("Show reveals what was typed in a password field, and Hide masks it again", async ({ page }) => {
   await page.goto("/signup");
   await passwordField(page).fill("what I typed");
-  const toggle = page.getByRole("button", { name: "Show" }).first();
-  await toggle.click();
+  await page.getByRole("button", { name: "Show" }).first().click();
   await expect(passwordField(page)).toHaveAttribute("type", "text");
   await expect(passwordField(page)).toHaveValue("what I typed");
   await expect(confirmField(page), "each field has its own toggle").toHaveAttribute("type", "password");
